@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The daemon's side of PosternContext: exported from libpostern-1 for
+ * posternd, but neither installed nor introspected. */
+
+#include "postern-context.h"
+
+G_BEGIN_DECLS
+
+PosternContext *postern_context_new            (const gchar     *name,
+                                                PosternConfig   *config,
+                                                PosternConfig   *core_config,
+                                                PosternEventBus *bus,
+                                                const gchar     *state_dir_base,
+                                                GDBusConnection *connection);
+void            postern_context_set_config     (PosternContext  *self,
+                                                PosternConfig   *config,
+                                                PosternConfig   *core_config);
+void            postern_context_begin_stop     (PosternContext  *self,
+                                                gint64           deadline);
+gboolean        postern_context_is_held        (PosternContext  *self);
+void            postern_context_unexport_all   (PosternContext  *self);
+gchar          *postern_object_path_for_plugin (const gchar     *name);
+
+G_END_DECLS
