@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "postern-bus-address.h"
+
+/* `--bus` for posternd and posternctl alike: `system` (production),
+ * `session`, or a D-Bus address such as a test's private dbus-daemon. */
+GDBusConnection *
+postern_bus_connect (const gchar *bus, GError **error)
+{
+  if (bus == NULL || g_str_equal (bus, "system"))
+    return g_bus_get_sync (G_BUS_TYPE_SYSTEM, NULL, error);
+  if (g_str_equal (bus, "session"))
+    return g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, error);
+  if (!g_dbus_is_address (bus)) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                 "--bus: '%s' is not system, session or a D-Bus address", bus);
+    return NULL;
+  }
+  return g_dbus_connection_new_for_address_sync (bus,
+                                                 G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                 G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                 NULL, NULL, error);
+}
