@@ -153,7 +153,7 @@ postern_confd_parse_file (PosternConfd *self, const gchar *path, GError **error)
   g_autoptr(GHashTable) seen_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autofree gchar *group = NULL;
   gsize length = 0;
-  gchar **lines;
+  g_auto(GStrv) lines = NULL;
   guint lineno = 0;
 
   if (!g_file_get_contents (path, &contents, &length, error))
@@ -174,13 +174,11 @@ postern_confd_parse_file (PosternConfd *self, const gchar *path, GError **error)
     if (line[0] == '[') {
       gsize len = strlen (line);
       if (line[len - 1] != ']' || !valid_name (line + 1, len - 2)) {
-        g_strfreev (lines);
         return parse_error (error, path, lineno, "bad group header '%s' (expected [name])", line);
       }
       g_free (group);
       group = g_strndup (line + 1, len - 2);
       if (g_hash_table_contains (seen_groups, group)) {
-        g_strfreev (lines);
         return parse_error (error, path, lineno, "group [%s] is defined twice in this file", group);
       }
       g_hash_table_add (seen_groups, g_strdup (group));
@@ -191,17 +189,14 @@ postern_confd_parse_file (PosternConfd *self, const gchar *path, GError **error)
     }
     eq = strchr (line, '=');
     if (eq == NULL) {
-      g_strfreev (lines);
       return parse_error (error, path, lineno, "expected 'key = value' or '[group]', got '%s'", line);
     }
     *eq = '\0';
     g_strchomp (line);
     if (!valid_name (line, strlen (line))) {
-      g_strfreev (lines);
       return parse_error (error, path, lineno, "bad key name '%s'", line);
     }
     if (group == NULL) {
-      g_strfreev (lines);
       return parse_error (error, path, lineno, "key '%s' before any [group]", line);
     }
     {
@@ -209,7 +204,6 @@ postern_confd_parse_file (PosternConfd *self, const gchar *path, GError **error)
       PosternConfdEntry *e;
 
       if (g_hash_table_contains (seen_keys, id)) {
-        g_strfreev (lines);
         return parse_error (error, path, lineno, "key '%s' is set twice in [%s] in this file", line, group);
       }
       g_hash_table_add (seen_keys, g_steal_pointer (&id));
@@ -222,7 +216,6 @@ postern_confd_parse_file (PosternConfd *self, const gchar *path, GError **error)
       g_ptr_array_add (self->entries, e);
     }
   }
-  g_strfreev (lines);
 
   g_ptr_array_add (self->files, g_strdup (path));
   return TRUE;

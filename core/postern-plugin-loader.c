@@ -169,8 +169,11 @@ compare_by_name (gconstpointer a, gconstpointer b)
 GPtrArray *
 postern_plugin_loader_order (GPtrArray *modules, GError **error)
 {
-  g_autoptr(GPtrArray) pending = g_ptr_array_copy (modules, NULL, NULL);
+  g_autoptr(GPtrArray) pending = g_ptr_array_new ();
   g_autoptr(GPtrArray) ordered = g_ptr_array_new ();
+
+  /* Borrowed pointers: a copy would inherit the caller's free function. */
+  g_ptr_array_extend (pending, modules, NULL, NULL);
 
   g_ptr_array_sort (pending, compare_by_name);
   while (pending->len > 0) {
