@@ -5,6 +5,7 @@
 
 G_BEGIN_DECLS
 
+const gchar     *postern_bus_resolve (const gchar  *bus);
 GDBusConnection *postern_bus_connect (const gchar  *bus,
                                       GError      **error);
 

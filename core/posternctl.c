@@ -245,7 +245,7 @@ main (int argc, char **argv)
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++) {
     if (!g_str_equal (argv[1], commands[i].name))
       continue;
-    ctl.bus = bus != NULL ? bus : "system";
+    ctl.bus = postern_bus_resolve (bus);
     connection = postern_bus_connect (ctl.bus, &error);
     if (connection == NULL) {
       g_printerr ("posternctl: cannot connect to the %s bus: %s\n", ctl.bus, error->message);

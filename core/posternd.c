@@ -189,5 +189,5 @@ main (int argc, char **argv)
     state_dir = g_strdup (POSTERN_STATEDIR);
   if (check || print)
     return check_config ((const gchar *const *) dirs, plugin_dir, print) ? 0 : 1;
-  return run ((const gchar *const *) dirs, plugin_dir, state_dir, bus != NULL ? bus : "system");
+  return run ((const gchar *const *) dirs, plugin_dir, state_dir, postern_bus_resolve (bus));
 }

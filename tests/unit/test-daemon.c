@@ -257,6 +257,8 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  /* Plugin logs go to stderr, not into the TAP stream on stdout. */
+  g_log_writer_default_set_use_stderr (TRUE);
   /* Refusals log warnings by design; the tests check the errors and states. */
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
