@@ -9,6 +9,8 @@
  * so an error names the file and line of the value that is wrong. */
 
 const PosternConfigKey postern_core_config_keys[] = {
+  { "fqdn", POSTERN_CONFIG_TYPE_STRING, "",
+    "The gateway's public DNS name (TLS certificate, SRV target); empty means this host's name" },
   { "fail-on-plugin-error", POSTERN_CONFIG_TYPE_BOOLEAN, "false",
     "Exit when a plugin fails to load or start, instead of running the others" },
   { "stop-timeout", POSTERN_CONFIG_TYPE_DURATION, "10",

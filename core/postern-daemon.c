@@ -171,6 +171,15 @@ publish_plugin_state (PosternDaemon *self, PluginInstance *inst)
                              g_variant_new ("(ss)", inst->name, status_names[inst->status]));
 }
 
+static PosternConfig *
+lookup_plugin_config (const gchar *name, gpointer user_data)
+{
+  PosternDaemon *self = user_data;
+  PosternPluginConfig *pc = self->config != NULL ? postern_daemon_config_find (self->config, name) : NULL;
+
+  return pc != NULL && pc->enabled ? pc->config : NULL;
+}
+
 static gboolean
 start_instance (PosternDaemon *self, PluginInstance *inst, PosternPluginConfig *pc, GError **error)
 {
@@ -180,6 +189,7 @@ start_instance (PosternDaemon *self, PluginInstance *inst, PosternPluginConfig *
   g_clear_object (&inst->context);
   inst->context = postern_context_new (inst->name, pc->config, self->config->core, self->bus,
                                        self->state_dir, self->connection);
+  postern_context_set_plugin_lookup (inst->context, lookup_plugin_config, self);
   state = inst->module->descriptor->start (inst->context, &local);
   if (state == NULL) {
     if (local == NULL)

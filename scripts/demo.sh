@@ -17,9 +17,10 @@ trap cleanup EXIT INT TERM
 # A private bus, so the demo needs no system D-Bus policy installed.
 cat > "$demo/bus.conf" <<CONF
 <busconfig><type>session</type><listen>unix:dir=$demo</listen><auth>EXTERNAL</auth>
-<policy context="default"><allow send_destination="*"/><allow own="*"/></policy></busconfig>
+<policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/>
+<allow receive_sender="*"/><allow own="*"/></policy></busconfig>
 CONF
-dbus-daemon --nofork --config-file "$demo/bus.conf" --print-address=3 3>"$demo/bus-address" &
+dbus-daemon --nofork --config-file "$demo/bus.conf" --print-address=3 3>"$demo/bus-address" 2>"$demo/dbus.log" &
 pids+=($!)
 while [ ! -s "$demo/bus-address" ]; do sleep 0.1; done
 export POSTERN_BUS=$(head -n1 "$demo/bus-address")
