@@ -4,7 +4,7 @@
 /* The daemon's side of PosternContext: exported from libpostern-1 for
  * posternd, but neither installed nor introspected. */
 
-#include "postern-context.h"
+#include "postern.h"
 
 G_BEGIN_DECLS
 
