@@ -11,4 +11,5 @@
 #include "postern-events.h"
 #include "postern-context.h"
 #include "postern-plugin.h"
+#include "postern-stun.h"
 #undef POSTERN_INSIDE
