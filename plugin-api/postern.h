@@ -6,6 +6,7 @@
 
 #include "postern-version.h"
 #include "postern-error.h"
+#include "postern-cidr.h"
 #include "postern-config.h"
 #include "postern-event-bus.h"
 #include "postern-events.h"
