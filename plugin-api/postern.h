@@ -11,5 +11,6 @@
 #include "postern-event-bus.h"
 #include "postern-events.h"
 #include "postern-context.h"
+#include "postern-epoll-source.h"
 #include "postern-plugin.h"
 #undef POSTERN_INSIDE
