@@ -11,6 +11,7 @@
 #include "postern-event-bus.h"
 #include "postern-events.h"
 #include "postern-context.h"
+#include "postern-epoll-source.h"
 #include "postern-plugin.h"
 #include "postern-stun.h"
 #undef POSTERN_INSIDE
