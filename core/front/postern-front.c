@@ -19,18 +19,6 @@
 /* Beyond this, new connections are refused at accept. */
 #define MAX_CONNECTIONS 16384
 
-const PosternConfigKey postern_front_config_keys[] = {
-  { "https-listen", POSTERN_CONFIG_TYPE_ADDRESS_LIST, "0.0.0.0:443;[::]:443",
-    "Where the HTTPS front listens (while a plugin serves HTTP)" },
-  { "http-listen", POSTERN_CONFIG_TYPE_ADDRESS_LIST, "0.0.0.0:80;[::]:80",
-    "Plain HTTP listeners; they answer 301 to the same path on HTTPS" },
-  { "certificate", POSTERN_CONFIG_TYPE_PATH, "",
-    "PEM bundle: certificate, unencrypted key, intermediates; empty = self-signed for fqdn" },
-  { "tls-priority", POSTERN_CONFIG_TYPE_STRING, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
-    "GnuTLS priority string (TLS 1.2 and 1.3 by default)" },
-  { NULL }
-};
-
 typedef struct {
   PosternFront *front;
   gint fd;
@@ -158,6 +146,20 @@ open_listeners (PosternFront *self, GPtrArray *out, const gchar *key, gboolean t
   return TRUE;
 }
 
+/* Closing a connection removes it from the set: iterate over a copy. */
+static GPtrArray *
+snapshot_connections (PosternFront *self)
+{
+  GPtrArray *out = g_ptr_array_sized_new (g_hash_table_size (self->connections));
+  GHashTableIter iter;
+  gpointer conn;
+
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, &conn, NULL))
+    g_ptr_array_add (out, conn);
+  return out;
+}
+
 static void
 refresh_date (PosternFront *self)
 {
@@ -171,7 +173,7 @@ static gboolean
 sweep_cb (gpointer user_data)
 {
   PosternFront *self = user_data;
-  g_autoptr(GPtrArray) conns = g_hash_table_get_keys_as_ptr_array (self->connections);
+  g_autoptr(GPtrArray) conns = snapshot_connections (self);
   gint64 now = g_get_monotonic_time ();
 
   refresh_date (self);
@@ -319,7 +321,7 @@ postern_front_get_n_connections (PosternFront *self)
 void
 postern_front_stop (PosternFront *self)
 {
-  g_autoptr(GPtrArray) conns = g_hash_table_get_keys_as_ptr_array (self->connections);
+  g_autoptr(GPtrArray) conns = snapshot_connections (self);
 
   g_ptr_array_set_size (self->listeners, 0);
   for (guint i = 0; i < conns->len; i++)

@@ -6,8 +6,6 @@
 
 G_BEGIN_DECLS
 
-extern const PosternConfigKey postern_front_config_keys[];
-
 typedef struct _PosternFront PosternFront;
 
 PosternFront *postern_front_new          (PosternEventBus   *bus,
