@@ -18,6 +18,12 @@ typedef struct {
 
 G_STATIC_ASSERT (sizeof (TurnAddr) == 20);
 
+/* A client's 5-tuple; the transport is always UDP. */
+typedef struct {
+  TurnAddr client;   /* the client's address as seen by the server */
+  TurnAddr server;   /* the local address the request arrived on */
+} TurnFiveTuple;
+
 #define TURN_ADDR_STRLEN 56  /* "[" INET6_ADDRSTRLEN "]:65535" and NUL */
 
 gboolean turn_addr_from_sockaddr (TurnAddr              *out,

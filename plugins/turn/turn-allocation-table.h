@@ -19,12 +19,6 @@ G_BEGIN_DECLS
 #define TURN_MAX_PERMISSIONS 1024
 #define TURN_MAX_RELAYED 2
 
-/* The client side of the 5-tuple; the transport is always UDP. */
-typedef struct {
-  TurnAddr client;   /* the client's address as seen by the server */
-  TurnAddr server;   /* the local address the request arrived on */
-} TurnFiveTuple;
-
 typedef struct {
   guint64 packets;
   guint64 bytes;
