@@ -55,6 +55,7 @@ struct _TurnAllocation {
   gpointer user_data;
   /*< private >*/
   TurnAllocationTable *table;
+  gboolean removing;               /* the removal callback is running */
   GHashTable *permissions;         /* TurnAddr* (port 0) -> Permission*, lazily */
   GHashTable *channels_by_number;  /* GUINT_TO_POINTER (number) -> TurnChannel*, lazily */
   GHashTable *channels_by_peer;    /* TurnAddr* -> TurnChannel*, lazily */
