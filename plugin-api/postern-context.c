@@ -30,6 +30,9 @@ struct _PosternContext {
   GPtrArray *exported; /* of GDBusInterfaceSkeleton */
   guint hold_count;
   gint64 stop_deadline;
+  PosternContextPluginLookup plugin_lookup;
+  gpointer plugin_lookup_data;
+  gchar *fqdn;
 };
 
 G_DEFINE_FINAL_TYPE (PosternContext, postern_context, G_TYPE_OBJECT)
@@ -49,6 +52,7 @@ postern_context_finalize (GObject *object)
   g_free (self->state_dir);
   g_clear_object (&self->connection);
   g_free (self->object_path);
+  g_free (self->fqdn);
   G_OBJECT_CLASS (postern_context_parent_class)->finalize (object);
 }
 
@@ -159,6 +163,63 @@ postern_context_get_core_config (PosternContext *self)
 {
   g_return_val_if_fail (POSTERN_IS_CONTEXT (self), NULL);
   return self->core_config;
+}
+
+/**
+ * postern_context_get_plugin_config:
+ * @self: a #PosternContext
+ * @name: another plugin's name
+ *
+ * Lets a plugin read another plugin's configuration in force, e.g. the SRV
+ * announcer publishing the TURN plugin's port. Read-only; plugins still talk
+ * only through the event bus.
+ *
+ * Returns: (transfer none) (nullable): the configuration of plugin @name if
+ *   it is enabled, else %NULL
+ */
+PosternConfig *
+postern_context_get_plugin_config (PosternContext *self, const gchar *name)
+{
+  g_return_val_if_fail (POSTERN_IS_CONTEXT (self), NULL);
+  if (self->plugin_lookup == NULL)
+    return NULL;
+  return self->plugin_lookup (name, self->plugin_lookup_data);
+}
+
+/**
+ * postern_context_set_plugin_lookup: (skip)
+ * @self: a #PosternContext
+ * @lookup: finds an enabled plugin's configuration by name
+ * @user_data: data for @lookup
+ */
+void
+postern_context_set_plugin_lookup (PosternContext *self, PosternContextPluginLookup lookup, gpointer user_data)
+{
+  self->plugin_lookup = lookup;
+  self->plugin_lookup_data = user_data;
+}
+
+/**
+ * postern_context_get_fqdn:
+ * @self: a #PosternContext
+ *
+ * The gateway's public name: `[core] fqdn`, or this host's name when that
+ * is empty.
+ *
+ * Returns: the name
+ */
+const gchar *
+postern_context_get_fqdn (PosternContext *self)
+{
+  const gchar *fqdn;
+
+  g_return_val_if_fail (POSTERN_IS_CONTEXT (self), NULL);
+  fqdn = postern_config_get_string (self->core_config, "fqdn");
+  if (fqdn[0] != '\0')
+    return fqdn;
+  if (self->fqdn == NULL)
+    self->fqdn = g_strdup (g_get_host_name ());
+  return self->fqdn;
 }
 
 /**

@@ -18,6 +18,9 @@ G_DECLARE_FINAL_TYPE (PosternContext, postern_context, POSTERN, CONTEXT, GObject
 const gchar     *postern_context_get_name            (PosternContext          *self);
 PosternConfig   *postern_context_get_config          (PosternContext          *self);
 PosternConfig   *postern_context_get_core_config     (PosternContext          *self);
+PosternConfig   *postern_context_get_plugin_config   (PosternContext          *self,
+                                                      const gchar             *name);
+const gchar     *postern_context_get_fqdn            (PosternContext          *self);
 PosternEventBus *postern_context_get_event_bus       (PosternContext          *self);
 const gchar     *postern_context_get_state_dir       (PosternContext          *self,
                                                       GError                 **error);

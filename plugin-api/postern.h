@@ -13,4 +13,5 @@
 #include "postern-context.h"
 #include "postern-epoll-source.h"
 #include "postern-plugin.h"
+#include "postern-stun.h"
 #undef POSTERN_INSIDE
