@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include <glib.h>
+#include <postern.h>
 #include <sys/socket.h>
 
 G_BEGIN_DECLS
@@ -31,6 +31,10 @@ gboolean turn_addr_from_sockaddr (TurnAddr              *out,
                                   socklen_t              len);
 socklen_t turn_addr_to_sockaddr  (const TurnAddr          *self,
                                   struct sockaddr_storage *out);
+gboolean turn_addr_from_stun     (TurnAddr                 *out,
+                                  const PosternStunAddress *stun);
+void     turn_addr_to_stun       (const TurnAddr           *self,
+                                  PosternStunAddress       *out);
 gboolean turn_addr_parse         (TurnAddr              *out,
                                   const gchar           *ip,
                                   guint16                port);

@@ -97,6 +97,34 @@ test_equal_hash (void)
   g_assert_cmpuint (turn_addr_hash (&a, TRUE), !=, turn_addr_hash (&b, TRUE));
 }
 
+static void
+test_stun_roundtrip (void)
+{
+  static const gchar *ips[] = { "198.51.100.9", "2001:db8::42", "::ffff:192.0.2.1" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (ips); i++)
+    {
+      PosternStunAddress stun;
+      TurnAddr a, b;
+
+      turn_addr_parse (&a, ips[i], 40000);
+      turn_addr_to_stun (&a, &stun);
+      g_assert_cmpuint (stun.family, ==, a.family == AF_INET ? POSTERN_STUN_FAMILY_IPV4 : POSTERN_STUN_FAMILY_IPV6);
+      g_assert_cmpuint (stun.port, ==, 40000);
+      g_assert_true (turn_addr_from_stun (&b, &stun));
+      g_assert_true (turn_addr_equal (&a, &b));
+    }
+
+  PosternStunAddress bad = { .family = 3, .port = 1 };
+  TurnAddr out;
+  g_assert_false (turn_addr_from_stun (&out, &bad));
+  g_assert_cmpuint (out.family, ==, 0);
+  /* IPv4 takes only four bytes: stray bytes after them are not copied */
+  PosternStunAddress v4 = { .family = POSTERN_STUN_FAMILY_IPV4, .port = 7, .address = { 1, 2, 3, 4, 9, 9 } };
+  g_assert_true (turn_addr_from_stun (&out, &v4));
+  g_assert_cmpuint (out.ip[4], ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -104,5 +132,6 @@ main (int argc, char **argv)
   g_test_add_func ("/turn/addr/parse-and-string", test_parse_and_string);
   g_test_add_func ("/turn/addr/sockaddr-roundtrip", test_sockaddr_roundtrip);
   g_test_add_func ("/turn/addr/equal-hash", test_equal_hash);
+  g_test_add_func ("/turn/addr/stun-roundtrip", test_stun_roundtrip);
   return g_test_run ();
 }
