@@ -10,6 +10,7 @@
 #include "postern-config.h"
 #include "postern-event-bus.h"
 #include "postern-events.h"
+#include "postern-http.h"
 #include "postern-context.h"
 #include "postern-epoll-source.h"
 #include "postern-plugin.h"
