@@ -172,6 +172,7 @@ function startSession(alias, result) {
     expires: parseInt(result.expires, 10) || 120,
     self: result.participant_uuid,
     participants: new Map(),
+    synced: false,
     events: null,
     refreshTimer: 0,
     reconnectTimer: 0,
@@ -232,7 +233,8 @@ async function loadParticipants() {
   const current = session;
   try {
     const answer = await call('GET', current.alias, 'participants', { token: current.token });
-    if (session !== current) {
+    // Once the event stream has sent its own (newer) list, this one is stale.
+    if (session !== current || current.synced) {
       return;
     }
     if (answer.status === 200 && Array.isArray(answer.body && answer.body.result)) {
@@ -275,7 +277,7 @@ function renderParticipants() {
       }
       if (details.length) {
         role.textContent = '(' + details.join(', ') + ')';
-        li.append(role);
+        li.append(' ', role);
       }
       return li;
     });
@@ -342,6 +344,7 @@ function onEvent(current, name, data) {
 
   switch (name) {
     case 'participant_sync_begin':
+      current.synced = true;
       current.participants.clear();
       break;
     case 'participant_create':

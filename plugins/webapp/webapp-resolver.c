@@ -420,12 +420,14 @@ webapp_resolver_open (WebappResolver *self, const char *raw_path, gsize len,
 {
   g_autofree gchar *decoded = NULL;
   g_autofree gchar *index = NULL;
-  guint last = g_strv_length (self->roots) - 1;
+  guint last;
   gsize dlen;
   gboolean trailing;
 
   g_return_val_if_fail (WEBAPP_IS_RESOLVER (self), FALSE);
   g_return_val_if_fail (out != NULL && out->fd < 0, FALSE);
+
+  last = g_strv_length (self->roots) - 1;
 
   decoded = webapp_path_decode (raw_path, len, error);
   if (decoded == NULL)
