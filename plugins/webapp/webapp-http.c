@@ -288,6 +288,7 @@ no_body (WebappHttpResponse *out, guint status)
   out->fd = -1;
   out->offset = 0;
   out->length = 0;
+  out->send_body = FALSE;
 }
 
 /**
@@ -297,7 +298,7 @@ no_body (WebappHttpResponse *out, guint status)
  * @name: the file's name (of the identity file: it gives the Content-Type
  *   and the caching policy)
  * @encoding: which representation @fd is (identity or a precompressed sibling)
- * @fd: its descriptor, lent to @out
+ * @fd: its descriptor, lent to @out (the caller keeps ownership)
  * @st: its stat
  * @out: (out caller-allocates): the decision
  *
@@ -325,7 +326,6 @@ webapp_http_respond (const char *method, SoupMessageHeaders *request, const char
     {
       no_body (out, SOUP_STATUS_METHOD_NOT_ALLOWED);
       soup_message_headers_append (out->headers, "Allow", "GET, HEAD");
-      soup_message_headers_set_content_length (out->headers, 0);
       return;
     }
 
@@ -342,8 +342,6 @@ webapp_http_respond (const char *method, SoupMessageHeaders *request, const char
   if (status != 0)
     {
       no_body (out, status);
-      if (status == SOUP_STATUS_PRECONDITION_FAILED)
-        soup_message_headers_set_content_length (out->headers, 0);
       return;
     }
 
@@ -354,16 +352,15 @@ webapp_http_respond (const char *method, SoupMessageHeaders *request, const char
   soup_message_headers_append (out->headers, "Accept-Ranges", "bytes");
 
   out->status = SOUP_STATUS_OK;
-  out->fd = head ? -1 : fd;
+  out->fd = fd;
   out->offset = 0;
   out->length = (goffset) size;
+  out->send_body = !head;
 
+  /* RFC 9110 14.2: Range is for GET only. */
   range = soup_message_headers_get_list (request, "Range");
   if (head || range == NULL || size == 0 || !if_range_holds (request, etag, st->st_mtim.tv_sec))
-    {
-      soup_message_headers_set_content_length (out->headers, out->length);
-      return;
-    }
+    return;
   switch (parse_range (range, size, &first, &last))
     {
     case RANGE_SINGLE:
@@ -387,7 +384,6 @@ webapp_http_respond (const char *method, SoupMessageHeaders *request, const char
     default:
       break;
     }
-  soup_message_headers_set_content_length (out->headers, out->length);
 }
 
 void

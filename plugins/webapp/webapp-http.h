@@ -31,11 +31,14 @@ gchar *webapp_http_etag (const struct stat *st);
 /**
  * WebappHttpResponse:
  * @status: the HTTP status to answer with
- * @headers: the response headers to send (Content-Length included)
- * @fd: the descriptor to send the body from (borrowed from the caller), or -1
- *   when no body is sent (HEAD, 304, 412, 416, 405)
+ * @headers: the response headers to add; framing (Content-Length) is the
+ *   sender's, from @length
+ * @fd: the descriptor the representation is read from (lent by the caller),
+ *   or -1 when the answer has no representation (304, 412, 416, 405)
  * @offset: where the body starts in @fd
- * @length: how many bytes of @fd to send
+ * @length: the body's length: Content-Length of this answer (0 without @fd)
+ * @send_body: %FALSE for HEAD (head only, Content-Length still @length) and
+ *   for every answer without @fd
  *
  * What webapp_http_respond() decided. Clear with webapp_http_response_clear().
  */
@@ -45,6 +48,7 @@ typedef struct {
   int fd;
   goffset offset;
   goffset length;
+  gboolean send_body;
 } WebappHttpResponse;
 
 void webapp_http_respond (const char *method, SoupMessageHeaders *request, const char *name,

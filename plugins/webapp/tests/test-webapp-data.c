@@ -79,10 +79,10 @@ test_branding_overlays (void)
   g_autoptr (WebappResolver) r = overlay_resolver ();
   g_autoptr (GPtrArray) names = list_files (branding_dir);
   guint root = 99;
-  g_autofree gchar *index = read_served (r, "", &root);
   g_autofree gchar *manifest = NULL;
   g_autofree gchar *base_manifest = NULL;
 
+  g_free (read_served (r, "", &root));
   g_assert_cmpuint (root, ==, 1);
   /* A branding carries only what it changes: each of its files replaces
    * one of the base app's. */
@@ -90,8 +90,8 @@ test_branding_overlays (void)
     {
       const char *name = names->pdata[i];
       g_autofree gchar *in_base = g_build_filename (base_dir, name, NULL);
-      g_autofree gchar *content = read_served (r, name, &root);
 
+      g_free (read_served (r, name, &root));
       if (!g_file_test (in_base, G_FILE_TEST_IS_REGULAR))
         g_error ("branding file %s replaces nothing in the base app", name);
       g_assert_cmpuint (root, ==, 0);
@@ -120,10 +120,9 @@ test_references (void)
   for (g_regex_match (re, index, 0, &m); g_match_info_matches (m); g_match_info_next (m, NULL))
     {
       g_autofree gchar *ref = g_match_info_fetch (m, 1);
-      g_autofree gchar *content = NULL;
 
       g_assert_false (g_str_has_prefix (ref, "/"));
-      content = read_served (r, ref, NULL);
+      g_free (read_served (r, ref, NULL));
       count++;
     }
   g_assert_cmpuint (count, >=, 5);
