@@ -263,7 +263,8 @@ open_errno (int err, const char *root, const char *rel, GError **error)
     case EXDEV:
     case ELOOP:
       g_set_error (error, WEBAPP_RESOLVE_ERROR, WEBAPP_RESOLVE_ERROR_FORBIDDEN,
-                   "“%s” in “%s”: a symbolic link leads out of the root or loops", shown, root);
+                   "“%s” in “%s”: a symbolic link leads out of the root or loops "
+                   "(without openat2 no symbolic link is followed)", shown, root);
       return OPEN_FAILED;
     case EACCES:
     case EPERM:
