@@ -12,4 +12,5 @@
 #include "postern-context.h"
 #include "postern-plugin.h"
 #include "postern-stun.h"
+#include "postern-udp.h"
 #undef POSTERN_INSIDE
