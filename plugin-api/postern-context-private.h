@@ -4,7 +4,7 @@
 /* The daemon's side of PosternContext: exported from libpostern-1 for
  * posternd, but neither installed nor introspected. */
 
-#include "postern-context.h"
+#include "postern.h"
 
 G_BEGIN_DECLS
 
@@ -17,6 +17,16 @@ PosternContext *postern_context_new            (const gchar     *name,
 void            postern_context_set_config     (PosternContext  *self,
                                                 PosternConfig   *config,
                                                 PosternConfig   *core_config);
+typedef PosternConfig *(*PosternContextPluginLookup) (const gchar *name,
+                                                      gpointer     user_data);
+void            postern_context_set_plugin_lookup (PosternContext             *self,
+                                                   PosternContextPluginLookup  lookup,
+                                                   gpointer                    user_data);
+typedef struct _PosternHttpRouter PosternHttpRouter;
+void            postern_context_set_http_router (PosternContext    *self,
+                                                 PosternHttpRouter *router,
+                                                 GCallback          changed,
+                                                 gpointer           changed_data);
 void            postern_context_begin_stop     (PosternContext  *self,
                                                 gint64           deadline);
 gboolean        postern_context_is_held        (PosternContext  *self);

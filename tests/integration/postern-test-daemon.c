@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "postern-test-daemon.h"
+
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+
+/* Generous limits: the CI machine is small and shared. They bound a hang,
+ * they are not performance assertions. */
+#define STARTUP_TIMEOUT_US (60 * G_USEC_PER_SEC)
+
+const gchar *
+postern_test_posternd (void)
+{
+  const gchar *path = g_getenv ("POSTERND");
+
+  g_assert_nonnull (path);
+  return path;
+}
+
+const gchar *
+postern_test_posternctl (void)
+{
+  const gchar *path = g_getenv ("POSTERNCTL");
+
+  g_assert_nonnull (path);
+  return path;
+}
+
+static void
+write_file (const gchar *path, const gchar *contents)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (path, contents, -1, &error);
+  g_assert_no_error (error);
+}
+
+PosternTestDaemon *
+postern_test_daemon_new (const gchar *plugin_dir)
+{
+  g_autoptr(GError) error = NULL;
+  PosternTestDaemon *d = g_new0 (PosternTestDaemon, 1);
+  g_autofree gchar *bus_conf = NULL;
+  g_autofree gchar *bus_conf_path = NULL;
+  g_autoptr(GDataInputStream) in = NULL;
+  GInputStream *out;
+
+  d->root = g_dir_make_tmp ("postern-it-XXXXXX", &error);
+  g_assert_no_error (error);
+  d->confdir = g_build_filename (d->root, "conf.d", NULL);
+  d->state_dir = g_build_filename (d->root, "state", NULL);
+  d->log_path = g_build_filename (d->root, "posternd.log", NULL);
+  d->plugin_dir = g_strdup (plugin_dir);
+  g_assert_cmpint (g_mkdir (d->confdir, 0755), ==, 0);
+
+  /* A private bus: nothing else on it, gone with the test. */
+  bus_conf = g_strdup_printf ("<busconfig><type>session</type><listen>unix:dir=%s</listen>"
+                              "<auth>EXTERNAL</auth>"
+                              "<policy context=\"default\"><allow send_destination=\"*\" eavesdrop=\"true\"/>"
+                              "<allow eavesdrop=\"true\"/><allow own=\"*\"/></policy></busconfig>",
+                              d->root);
+  bus_conf_path = g_build_filename (d->root, "bus.conf", NULL);
+  write_file (bus_conf_path, bus_conf);
+  d->dbus = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "dbus-daemon", "--nofork",
+                              "--print-address=1", "--config-file", bus_conf_path, NULL);
+  g_assert_no_error (error);
+  out = g_subprocess_get_stdout_pipe (d->dbus);
+  in = g_data_input_stream_new (out);
+  d->bus_address = g_data_input_stream_read_line (in, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (d->bus_address);
+  g_strstrip (d->bus_address);
+  d->connection = g_dbus_connection_new_for_address_sync (d->bus_address,
+                                                          G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                          G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                          NULL, NULL, &error);
+  g_assert_no_error (error);
+  return d;
+}
+
+void
+postern_test_daemon_write_dropin (PosternTestDaemon *d, const gchar *name, const gchar *contents)
+{
+  g_autofree gchar *path = g_build_filename (d->confdir, name, NULL);
+
+  write_file (path, contents);
+}
+
+void
+postern_test_daemon_remove_dropin (PosternTestDaemon *d, const gchar *name)
+{
+  g_autofree gchar *path = g_build_filename (d->confdir, name, NULL);
+
+  g_assert_cmpint (g_unlink (path), ==, 0);
+}
+
+static gboolean
+name_has_owner (PosternTestDaemon *d)
+{
+  g_autoptr(GVariant) reply = NULL;
+  gboolean owned = FALSE;
+
+  reply = g_dbus_connection_call_sync (d->connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "NameHasOwner",
+                                       g_variant_new ("(s)", "org.postern.Postern1"), G_VARIANT_TYPE ("(b)"),
+                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  if (reply != NULL)
+    g_variant_get (reply, "(b)", &owned);
+  return owned;
+}
+
+static void
+posternd_exited_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  PosternTestDaemon *d = user_data;
+
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  d->exited = TRUE;
+}
+
+/* Starts posternd and returns once it reports running (or has exited). */
+gboolean
+postern_test_daemon_start (PosternTestDaemon *d, GError **error)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  gint64 deadline = g_get_monotonic_time () + STARTUP_TIMEOUT_US;
+  g_autofree gchar *log = NULL;
+
+  g_subprocess_launcher_set_stderr_file_path (launcher, d->log_path);
+  g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "all", TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "NOTIFY_SOCKET");
+  if (d->notify_socket != NULL)
+    g_subprocess_launcher_setenv (launcher, "NOTIFY_SOCKET", d->notify_socket, TRUE);
+  d->exited = FALSE;
+  d->posternd = g_subprocess_launcher_spawn (launcher, error, postern_test_posternd (),
+                                             "--confdirs", d->confdir, "--plugin-dir", d->plugin_dir,
+                                             "--state-dir", d->state_dir, "--bus", d->bus_address, NULL);
+  if (d->posternd == NULL)
+    return FALSE;
+  g_subprocess_wait_async (d->posternd, NULL, posternd_exited_cb, d);
+  while (!d->exited && g_get_monotonic_time () < deadline) {
+    g_autofree gchar *text = NULL;
+
+    while (g_main_context_iteration (NULL, FALSE))
+      ;
+    text = postern_test_daemon_read_log (d);
+    if (strstr (text, " running") != NULL && name_has_owner (d))
+      return TRUE;
+    g_usleep (20 * 1000);
+  }
+  log = postern_test_daemon_read_log (d);
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "posternd did not start:\n%s", log);
+  return FALSE;
+}
+
+/* SIGTERM, then the exit status (-1 if it died of a signal). */
+gint
+postern_test_daemon_stop (PosternTestDaemon *d)
+{
+  gint64 deadline = g_get_monotonic_time () + STARTUP_TIMEOUT_US;
+
+  if (d->posternd == NULL)
+    return -1;
+  if (!d->exited)
+    g_subprocess_send_signal (d->posternd, SIGTERM);
+  while (!d->exited && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (d->exited);
+  return g_subprocess_get_if_exited (d->posternd) ? g_subprocess_get_exit_status (d->posternd) : -1;
+}
+
+void
+postern_test_daemon_signal (PosternTestDaemon *d, gint signum)
+{
+  g_subprocess_send_signal (d->posternd, signum);
+}
+
+gchar *
+postern_test_daemon_read_log (PosternTestDaemon *d)
+{
+  gchar *contents = NULL;
+
+  if (!g_file_get_contents (d->log_path, &contents, NULL, NULL))
+    return g_strdup ("");
+  return contents;
+}
+
+/* Waits until posternd's log contains @fragment; FALSE after a long bound. */
+gboolean
+postern_test_daemon_wait_log (PosternTestDaemon *d, const gchar *fragment)
+{
+  gint64 deadline = g_get_monotonic_time () + STARTUP_TIMEOUT_US;
+
+  while (g_get_monotonic_time () < deadline) {
+    g_autofree gchar *log = postern_test_daemon_read_log (d);
+    if (strstr (log, fragment) != NULL)
+      return TRUE;
+    while (g_main_context_iteration (NULL, FALSE))
+      ;
+    g_usleep (20 * 1000);
+  }
+  return FALSE;
+}
+
+gint
+postern_test_run (gchar **out, gchar **err, const gchar *const *argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) p = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                                                &error);
+  g_autofree gchar *o = NULL;
+  g_autofree gchar *e = NULL;
+
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (p, NULL, NULL, &o, &e, &error);
+  g_assert_no_error (error);
+  g_test_message ("$ %s%s%s%s", argv[0], argv[1] ? " " : "", argv[1] ? argv[1] : "", argv[1] && argv[2] ? " ..." : "");
+  if (out != NULL)
+    *out = g_steal_pointer (&o);
+  if (err != NULL)
+    *err = g_steal_pointer (&e);
+  return g_subprocess_get_if_exited (p) ? g_subprocess_get_exit_status (p) : -1;
+}
+
+/* posternctl --bus ADDRESS ARGS... */
+gint
+postern_test_ctl (PosternTestDaemon *d, gchar **out, gchar **err, ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  va_list args;
+  const gchar *arg;
+
+  g_ptr_array_add (argv, (gpointer) postern_test_posternctl ());
+  g_ptr_array_add (argv, (gpointer) "--bus");
+  g_ptr_array_add (argv, d->bus_address);
+  va_start (args, err);
+  while ((arg = va_arg (args, const gchar *)) != NULL)
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+  return postern_test_run (out, err, (const gchar *const *) argv->pdata);
+}
+
+void
+postern_test_daemon_free (PosternTestDaemon *d)
+{
+  g_autofree gchar *cmd = NULL;
+
+  if (d->posternd != NULL && !d->exited) {
+    g_subprocess_force_exit (d->posternd);
+    g_subprocess_wait (d->posternd, NULL, NULL);
+  }
+  g_clear_object (&d->posternd);
+  g_clear_object (&d->connection);
+  if (d->dbus != NULL) {
+    g_subprocess_send_signal (d->dbus, SIGTERM);
+    g_subprocess_wait (d->dbus, NULL, NULL);
+    g_clear_object (&d->dbus);
+  }
+  if (g_getenv ("POSTERN_TEST_KEEP") == NULL) {
+    cmd = g_strdup_printf ("rm -rf '%s'", d->root);
+    g_spawn_command_line_sync (cmd, NULL, NULL, NULL, NULL);
+  }
+  g_free (d->root);
+  g_free (d->confdir);
+  g_free (d->state_dir);
+  g_free (d->log_path);
+  g_free (d->bus_address);
+  g_free (d->plugin_dir);
+  g_free (d->notify_socket);
+  g_free (d);
+}
