@@ -22,6 +22,11 @@ typedef union {
 struct _PosternUdpSocket {
   int fd;
   guint16 port;
+  /* bound to 0.0.0.0 or ::, so replies need the packet info to pick
+   * their source address; otherwise the kernel's choice is already right */
+  gboolean wildcard;
+  struct sockaddr_storage bound;
+  socklen_t bound_len;
   GInetSocketAddress *address;
   guint source_id;
   PosternUdpReplyFunc func;
@@ -83,13 +88,14 @@ postern_udp_socket_new (GInetSocketAddress *address, GError **error)
                  text, g_strerror (saved));
     return NULL;
   }
-  if (family == AF_INET6) {
-    if (!set_int_option (self->fd, IPPROTO_IPV6, IPV6_V6ONLY, 1, error) ||
-        !set_int_option (self->fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1, error))
-      return NULL;
-  } else if (!set_int_option (self->fd, IPPROTO_IP, IP_PKTINFO, 1, error)) {
+  self->wildcard = g_inet_address_get_is_any (g_inet_socket_address_get_address (address));
+  if (family == AF_INET6 && !set_int_option (self->fd, IPPROTO_IPV6, IPV6_V6ONLY, 1, error))
     return NULL;
-  }
+  if (self->wildcard && family == AF_INET6 &&
+      !set_int_option (self->fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1, error))
+    return NULL;
+  if (self->wildcard && family == AF_INET && !set_int_option (self->fd, IPPROTO_IP, IP_PKTINFO, 1, error))
+    return NULL;
   /* best effort: a deeper queue rides out bursts */
   set_int_option (self->fd, SOL_SOCKET, SO_RCVBUF, 1 << 20, NULL);
 
@@ -111,6 +117,8 @@ postern_udp_socket_new (GInetSocketAddress *address, GError **error)
     g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "getsockname: %s", g_strerror (saved));
     return NULL;
   }
+  memcpy (&self->bound, &native, native_len);
+  self->bound_len = native_len;
   bound = g_socket_address_new_from_native (&native, native_len);
   self->address = G_INET_SOCKET_ADDRESS (g_steal_pointer (&bound));
   self->port = g_inet_socket_address_get_port (self->address);
@@ -146,7 +154,7 @@ local_address (PosternUdpSocket *self, struct msghdr *hdr, struct sockaddr_stora
 
   *ifindex = 0;
   memset (local, 0, sizeof *local);
-  for (struct cmsghdr *c = CMSG_FIRSTHDR (hdr); c != NULL; c = CMSG_NXTHDR (hdr, c)) {
+  for (struct cmsghdr *c = hdr->msg_controllen > 0 ? CMSG_FIRSTHDR (hdr) : NULL; c != NULL; c = CMSG_NXTHDR (hdr, c)) {
     if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
       struct in_pktinfo info;
       struct sockaddr_in *in = (struct sockaddr_in *) local;
@@ -167,8 +175,10 @@ local_address (PosternUdpSocket *self, struct msghdr *hdr, struct sockaddr_stora
       len = sizeof *in6;
     }
   }
-  if (len == 0 && g_socket_address_to_native (G_SOCKET_ADDRESS (self->address), local, sizeof *local, NULL))
-    len = (socklen_t) g_socket_address_get_native_size (G_SOCKET_ADDRESS (self->address));
+  if (len == 0) {
+    memcpy (local, &self->bound, self->bound_len);
+    len = self->bound_len;
+  }
   return len;
 }
 
@@ -179,6 +189,11 @@ set_source (PosternUdpSocket *self, guint n, const struct sockaddr_storage *loca
   struct msghdr *hdr = &self->out[n].msg_hdr;
   struct cmsghdr *c;
 
+  if (!self->wildcard) {
+    hdr->msg_control = NULL;
+    hdr->msg_controllen = 0;
+    return;
+  }
   memset (&self->out_ctrl[n], 0, sizeof self->out_ctrl[n]);
   hdr->msg_control = self->out_ctrl[n].buf;
   if (local->ss_family == AF_INET) {
@@ -243,8 +258,8 @@ receive_batch (PosternUdpSocket *self)
     hdr->msg_namelen = sizeof self->in_peer[i];
     hdr->msg_iov = &self->in_iov[i];
     hdr->msg_iovlen = 1;
-    hdr->msg_control = self->in_ctrl[i].buf;
-    hdr->msg_controllen = sizeof self->in_ctrl[i].buf;
+    hdr->msg_control = self->wildcard ? self->in_ctrl[i].buf : NULL;
+    hdr->msg_controllen = self->wildcard ? sizeof self->in_ctrl[i].buf : 0;
     hdr->msg_flags = 0;
   }
   do

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #define SOCKETS 4
-#define WINDOW 64
+#define WINDOW 256
 #define BATCH 32
 #define REQUEST_SIZE 20
 

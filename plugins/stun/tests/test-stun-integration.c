@@ -23,10 +23,19 @@ fixture_setup (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
 }
 
+/* Stopping first lets the helper's pending exit callback run while the
+ * daemon record is still alive (freeing a running one leaves it queued). */
+static void
+stop_and_free (PosternTestDaemon *d)
+{
+  postern_test_daemon_stop (d);
+  postern_test_daemon_free (d);
+}
+
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  postern_test_daemon_free (f->d);
+  stop_and_free (f->d);
 }
 
 static GVariant *
@@ -206,7 +215,7 @@ test_port_in_use (void)
   g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
   g_autoptr(GSocketAddress) taken = NULL;
-  g_autoptr(PosternTestDaemon) d = postern_test_daemon_new (g_getenv ("STUN_PLUGIN_DIR"));
+  PosternTestDaemon *d = postern_test_daemon_new (g_getenv ("STUN_PLUGIN_DIR"));
   g_autofree gchar *dropin = NULL;
   g_autofree gchar *log = NULL;
   g_autoptr(GError) error = NULL;
@@ -220,6 +229,7 @@ test_port_in_use (void)
   log = postern_test_daemon_read_log (d);
   g_test_message ("%s", log);
   g_assert_nonnull (strstr (log, "already in use by another process"));
+  stop_and_free (d);
 }
 
 int
