@@ -519,6 +519,57 @@ test_tcp (Fixture *f, gconstpointer data)
 }
 
 static void
+test_rfc5780 (Fixture *f, gconstpointer data)
+{
+  static const gchar *const kv[] = { "listen", "127.0.0.1:0", "alternate-listen", "127.0.0.1:0", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInetSocketAddress) primary = NULL;
+  g_autoptr(GInetSocketAddress) alternate = NULL;
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocket) s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+  guint8 req[64], reply[256];
+  PosternStunBuilder b;
+  PosternStunMessage msg;
+  PosternStunAddress origin, other;
+  static const guint8 tid[12] = { 0x57, 0x80 };
+  gint64 deadline;
+  gsize len;
+  gssize n = 0;
+
+  g_assert_true (start (f, kv, &error));
+  g_assert_no_error (error);
+  primary = listener_address (f, "udp:", 0);
+  alternate = listener_address (f, "udp:", 1);
+  g_assert_cmpuint (g_inet_socket_address_get_port (primary), !=, g_inet_socket_address_get_port (alternate));
+  g_assert_true (g_socket_bind (s, any, FALSE, NULL));
+  g_socket_set_blocking (s, FALSE);
+
+  /* change the port: the answer comes from the alternate socket and says so */
+  postern_stun_builder_init (&b, req, sizeof req, POSTERN_STUN_METHOD_BINDING, POSTERN_STUN_CLASS_REQUEST, tid);
+  postern_stun_builder_add_u32 (&b, POSTERN_STUN_ATTR_CHANGE_REQUEST, 0x2);
+  len = postern_stun_builder_finish (&b, NULL);
+  g_assert_cmpint (g_socket_send_to (s, G_SOCKET_ADDRESS (primary), (const gchar *) req, len, NULL, NULL), ==, (gssize) len);
+  deadline = g_get_monotonic_time () + DEADLINE_US;
+  while (n <= 0 && g_get_monotonic_time () < deadline) {
+    g_autoptr(GSocketAddress) from = NULL;
+    n = g_socket_receive_from (s, &from, (gchar *) reply, sizeof reply, NULL, NULL);
+    if (n > 0)
+      g_assert_cmpuint (g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (from)), ==,
+                        g_inet_socket_address_get_port (alternate));
+    g_main_context_iteration (NULL, FALSE);
+    g_usleep (1000);
+  }
+  g_assert_cmpint (n, >, 0);
+  g_assert_true (postern_stun_message_parse (&msg, reply, (gsize) n, POSTERN_STUN_PARSE_NONE, NULL));
+  g_assert_cmpuint (msg.klass, ==, POSTERN_STUN_CLASS_SUCCESS);
+  g_assert_true (postern_stun_message_get_address (&msg, POSTERN_STUN_ATTR_RESPONSE_ORIGIN, &origin));
+  g_assert_true (postern_stun_message_get_address (&msg, POSTERN_STUN_ATTR_OTHER_ADDRESS, &other));
+  g_assert_cmpuint (origin.port, ==, g_inet_socket_address_get_port (alternate));
+  g_assert_cmpuint (other.port, ==, g_inet_socket_address_get_port (primary));
+}
+
+static void
 test_exports_one_symbol (Fixture *f, gconstpointer data)
 {
   gpointer sym = NULL;
@@ -542,6 +593,7 @@ main (int argc, char **argv)
   ADD ("/stun-plugin/port-in-use", test_port_in_use);
   ADD ("/stun-plugin/reload", test_reload);
   ADD ("/stun-plugin/tcp", test_tcp);
+  ADD ("/stun-plugin/rfc5780", test_rfc5780);
   ADD ("/stun-plugin/exports-one-symbol", test_exports_one_symbol);
   return g_test_run ();
 }
