@@ -150,31 +150,21 @@ find (GPtrArray *items, const gchar *key)
   return NULL;
 }
 
-/* The listener keys a config asks for, in order. */
+/* The listener keys a config asks for, in order (alternate-listen was
+ * validated with the config: one address per family). */
 static GPtrArray *
-wanted_keys (PosternConfig *config, GPtrArray *addresses, GError **error)
+wanted_keys (PosternConfig *config, GPtrArray *addresses)
 {
   static const struct { const gchar *key, *prefix; } kinds[] = {
     { "listen", "udp:" }, { "alternate-listen", "alt:" }, { "listen-tcp", "tcp:" },
   };
   GPtrArray *keys = g_ptr_array_new_with_free_func (g_free);
-  gboolean alt_family[2] = { FALSE, FALSE };
 
   for (guint k = 0; k < G_N_ELEMENTS (kinds); k++) {
     g_autoptr(GPtrArray) list = postern_config_get_address_list (config, kinds[k].key);
     for (guint i = 0; i < list->len; i++) {
       GInetSocketAddress *a = g_ptr_array_index (list, i);
       g_autofree gchar *text = postern_address_to_string (a);
-      if (k == 1) {
-        guint fam = g_socket_address_get_family (G_SOCKET_ADDRESS (a)) == G_SOCKET_FAMILY_IPV6;
-        if (alt_family[fam]) {
-          g_set_error (error, POSTERN_ERROR, POSTERN_ERROR_INVALID_CONFIG,
-                       "stun: alternate-listen has more than one %s address", fam ? "IPv6" : "IPv4");
-          g_ptr_array_unref (keys);
-          return NULL;
-        }
-        alt_family[fam] = TRUE;
-      }
       g_ptr_array_add (keys, g_strconcat (kinds[k].prefix, text, NULL));
       g_ptr_array_add (addresses, g_object_ref (a));
     }
@@ -218,13 +208,11 @@ gboolean
 stun_listeners_apply (StunListeners *self, PosternConfig *config, GError **error)
 {
   g_autoptr(GPtrArray) addresses = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(GPtrArray) keys = wanted_keys (config, addresses, error);
+  g_autoptr(GPtrArray) keys = wanted_keys (config, addresses);
   g_autoptr(GPtrArray) next = NULL;
   g_autoptr(GPtrArray) created = g_ptr_array_new_with_free_func ((GDestroyNotify) listener_free);
   const gchar *software = postern_config_get_string (config, "software");
 
-  if (keys == NULL)
-    return FALSE;
   if (keys->len == 0) {
     g_set_error_literal (error, POSTERN_ERROR, POSTERN_ERROR_INVALID_CONFIG,
                          "stun: listen and listen-tcp are both empty");

@@ -45,13 +45,44 @@ validate_software (const gchar *value, GError **error)
   return TRUE;
 }
 
+/* One specific address per family: RFC 5780 clients are told this address
+ * (OTHER-ADDRESS), so a wildcard would be meaningless to them. */
+static gboolean
+validate_alternate (const gchar *value, GError **error)
+{
+  g_auto(GStrv) items = g_strsplit (value, ";", -1);
+  gboolean seen[2] = { FALSE, FALSE };
+
+  for (guint i = 0; items[i] != NULL; i++) {
+    g_autoptr(GInetSocketAddress) a = NULL;
+    GInetAddress *ip;
+    guint v6;
+    g_strstrip (items[i]);
+    if (items[i][0] == '\0')
+      continue;
+    a = postern_parse_address (items[i], 0, error);
+    if (a == NULL)
+      return FALSE;
+    ip = g_inet_socket_address_get_address (a);
+    v6 = g_inet_address_get_family (ip) == G_SOCKET_FAMILY_IPV6;
+    if (g_inet_address_get_is_any (ip) || seen[v6]) {
+      g_set_error (error, POSTERN_ERROR, POSTERN_ERROR_INVALID_CONFIG,
+                   "alternate-listen takes one specific (not wildcard) address per family");
+      return FALSE;
+    }
+    seen[v6] = TRUE;
+  }
+  return TRUE;
+}
+
 static const PosternConfigKey stun_keys[] = {
   { "listen", POSTERN_CONFIG_TYPE_ADDRESS_LIST, "0.0.0.0:3478;[::]:3478", "UDP addresses to answer on" },
   { "listen-tcp", POSTERN_CONFIG_TYPE_ADDRESS_LIST, "", "TCP addresses to answer on" },
   { "software", POSTERN_CONFIG_TYPE_STRING, "", "SOFTWARE attribute to send; empty sends none",
     .validate = validate_software },
   { "alternate-listen", POSTERN_CONFIG_TYPE_ADDRESS_LIST, "",
-    "RFC 5780 second address per family (OTHER-ADDRESS, CHANGE-REQUEST)" },
+    "RFC 5780 second address per family (OTHER-ADDRESS, CHANGE-REQUEST)",
+    .validate = validate_alternate },
   { NULL }
 };
 

@@ -570,6 +570,26 @@ test_rfc5780 (Fixture *f, gconstpointer data)
 }
 
 static void
+test_config_validation (Fixture *f, gconstpointer data)
+{
+  g_autoptr(PosternConfig) config = postern_config_new ("stun", f->desc->config_keys);
+  static const gchar *const bad[][2] = {
+    { "alternate-listen", "0.0.0.0:3479" },
+    { "alternate-listen", "127.0.0.1:3479;127.0.0.2:3479" },
+    { "software", "0123456789012345678901234567890123456789012345678901234567890123456789"
+                  "0123456789012345678901234567890123456789012345678901234567890123456789" },
+    { "listen", "localhost:3478" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
+    g_autoptr(GError) error = NULL;
+    g_assert_false (postern_config_set_value (config, bad[i][0], bad[i][1], "test", &error));
+    g_assert_nonnull (error);
+  }
+  g_assert_true (postern_config_set_value (config, "alternate-listen", "127.0.0.2:3479;[::1]:3479", "test", NULL));
+}
+
+static void
 test_exports_one_symbol (Fixture *f, gconstpointer data)
 {
   gpointer sym = NULL;
@@ -594,6 +614,7 @@ main (int argc, char **argv)
   ADD ("/stun-plugin/reload", test_reload);
   ADD ("/stun-plugin/tcp", test_tcp);
   ADD ("/stun-plugin/rfc5780", test_rfc5780);
+  ADD ("/stun-plugin/config-validation", test_config_validation);
   ADD ("/stun-plugin/exports-one-symbol", test_exports_one_symbol);
   return g_test_run ();
 }
