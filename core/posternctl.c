@@ -7,16 +7,12 @@
 
 #include "postern-bus-address.h"
 #include "postern.h"
+#include "posternctl.h"
 
 /* posternctl: a thin client of org.postern.Postern1. Exit codes: 0 done,
  * 1 the daemon refused or failed, 2 usage, 3 the daemon is not running. */
 
 #define EXIT_NOT_RUNNING 3
-
-typedef struct {
-  GDBusConnection *connection;
-  const gchar *bus;
-} Ctl;
 
 typedef int (*CommandFunc) (Ctl *ctl, int argc, char **argv);
 
