@@ -181,6 +181,8 @@ cmd_monitor (Ctl *ctl, int argc, char **argv)
   return 0;
 }
 
+int posternctl_pinban (Ctl *ctl, int argc, char **argv);
+
 static const struct {
   const gchar *name;
   CommandFunc func;
@@ -191,6 +193,7 @@ static const struct {
   { "reload", cmd_reload, "re-read conf.d and apply it (the old config stays on error)" },
   { "monitor", cmd_monitor, "print every event-bus event as it happens" },
   { "version", cmd_version, "posternctl's and posternd's versions" },
+  { "pinban", posternctl_pinban, "status | unban ADDRESS | unban --all | ban ADDRESS [SECONDS]" },
 };
 
 static gboolean
