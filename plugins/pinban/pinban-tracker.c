@@ -201,6 +201,24 @@ lookup_or_add (PinbanTracker *self, const PosternCidr *cidr, gint64 now)
   return s;
 }
 
+/* The source key of @address: IPv4 per address, IPv6 per prefix, except
+ * where that prefix would hold the IPv4-mapped range (::/64 holds ::1 and
+ * ::ffff:0:0/96): banning it would ban every IPv4 client of a dual-stack
+ * socket, so such addresses count alone. */
+static PosternCidr *
+source_key (PinbanTracker *self, GInetAddress *address)
+{
+  static const guint8 mapped_base[16] = { [10] = 0xff, [11] = 0xff };
+  PosternCidr *key = postern_cidr_new_prefix_of (address, 32, self->settings.ipv6_prefix);
+
+  if (key != NULL && key->family == G_SOCKET_FAMILY_IPV6 &&
+      postern_cidr_contains_bytes (key, G_SOCKET_FAMILY_IPV6, mapped_base, sizeof mapped_base)) {
+    postern_cidr_free (key);
+    key = postern_cidr_new_prefix_of (address, 32, 128);
+  }
+  return key;
+}
+
 static Source *
 find_ban_covering (PinbanTracker *self, GInetAddress *address)
 {
@@ -253,7 +271,7 @@ pinban_tracker_record_failure (PinbanTracker *self, GInetAddress *address, gint6
     return PINBAN_IGNORED;
   if (find_ban_covering (self, address) != NULL)
     return PINBAN_ALREADY_BANNED;
-  key = postern_cidr_new_prefix_of (address, 32, self->settings.ipv6_prefix);
+  key = source_key (self, address);
   g_return_val_if_fail (key != NULL, PINBAN_IGNORED);
   s = lookup_or_add (self, key, now);
   drop_stale_fails (self, s, now);

@@ -127,6 +127,24 @@ test_ipv6_prefix_setting (Fixture *f, gconstpointer data)
 }
 
 static void
+test_ipv6_near_mapped (Fixture *f, gconstpointer data)
+{
+  g_autoptr(PinbanBan) ban = NULL;
+
+  /* ::/64 would hold ::ffff:0:0/96, that is every IPv4 client. */
+  postern_cidr_list_unref (f->settings.ignore);
+  f->settings.ignore = NULL;
+  pinban_tracker_set_settings (f->tracker, &f->settings);
+  for (gint i = 0; i < 4; i++)
+    fail (f, "::1", T0, NULL);
+  g_assert_cmpint (fail (f, "::2", T0, NULL), ==, PINBAN_COUNTED);
+  g_assert_cmpint (fail (f, "::1", T0, &ban), ==, PINBAN_BANNED);
+  g_assert_cmpstr (ban->source, ==, "::1");
+  g_assert_cmpint (fail (f, "192.0.2.1", T0, NULL), ==, PINBAN_COUNTED);
+  g_assert_cmpint (fail (f, "127.0.0.1", T0, NULL), ==, PINBAN_COUNTED);
+}
+
+static void
 test_mapped_ipv4 (Fixture *f, gconstpointer data)
 {
   g_autoptr(PinbanBan) ban = NULL;
@@ -405,6 +423,7 @@ main (int argc, char **argv)
   ADD ("/pinban/ipv6-prefix", test_ipv6_prefix);
   ADD ("/pinban/ipv6-prefix-setting", test_ipv6_prefix_setting);
   ADD ("/pinban/mapped-ipv4", test_mapped_ipv4);
+  ADD ("/pinban/ipv6-near-mapped", test_ipv6_near_mapped);
   ADD ("/pinban/ignore", test_ignore);
   ADD ("/pinban/escalation", test_escalation);
   ADD ("/pinban/escalation-forgets", test_escalation_forgets);
