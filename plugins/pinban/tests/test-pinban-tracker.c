@@ -284,8 +284,8 @@ test_manual (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_cmpstr (net_gone->source, ==, "2001:db8:5::/48");
 
-  pinban_tracker_ban (f->tracker, "192.0.2.51", 60, T0, NULL);
-  pinban_tracker_ban (f->tracker, "192.0.2.52", 60, T0, NULL);
+  pinban_ban_free (pinban_tracker_ban (f->tracker, "192.0.2.51", 60, T0, NULL));
+  pinban_ban_free (pinban_tracker_ban (f->tracker, "192.0.2.52", 60, T0, NULL));
   all = pinban_tracker_unban_all (f->tracker);
   g_assert_cmpuint (all->len, ==, 2);
   g_assert_cmpint (pinban_tracker_next_expiry (f->tracker), ==, G_MAXINT64);
@@ -362,7 +362,7 @@ test_state_expired_while_down (Fixture *f, gconstpointer data)
   g_autoptr(PinbanTracker) restored = NULL;
   g_autoptr(GPtrArray) active = NULL;
 
-  pinban_tracker_ban (f->tracker, "192.0.2.90", 60, T0, NULL);
+  pinban_ban_free (pinban_tracker_ban (f->tracker, "192.0.2.90", 60, T0, NULL));
   saved = pinban_tracker_save (f->tracker);
   restored = pinban_tracker_new (&f->settings);
   active = pinban_tracker_restore (restored, saved, strlen (saved), T0 + 60, NULL);
