@@ -358,9 +358,13 @@ static gboolean
 pinban_reload (gpointer plugin, PosternContext *context, PosternConfig *new_config, GError **error)
 {
   Pinban *self = plugin;
+  g_autoptr(GPtrArray) lifted = NULL;
 
   apply_settings (self, new_config);
-  refresh_properties (self);
+  lifted = pinban_tracker_lift_ignored (self->tracker);
+  for (guint i = 0; i < lifted->len; i++)
+    announce_lift (self, g_ptr_array_index (lifted, i));
+  bans_changed (self);
   return TRUE;
 }
 

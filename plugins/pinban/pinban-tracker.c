@@ -359,6 +359,25 @@ pinban_tracker_unban_all (PinbanTracker *self)
   return lifted;
 }
 
+/* After ignore= changed: lifts the bans it now overlaps. */
+GPtrArray *
+pinban_tracker_lift_ignored (PinbanTracker *self)
+{
+  GPtrArray *lifted = g_ptr_array_new_with_free_func ((GDestroyNotify) pinban_ban_free);
+
+  for (guint i = 0; i < self->banned->len;) {
+    Source *s = g_ptr_array_index (self->banned, i);
+    if (!is_ignored_cidr (self, &s->cidr)) {
+      i++;
+      continue;
+    }
+    g_ptr_array_add (lifted, ban_of (s, "ignored"));
+    lift (self, s, 0);
+    g_hash_table_remove (self->sources, &s->cidr);
+  }
+  return lifted;
+}
+
 GPtrArray *
 pinban_tracker_expire (PinbanTracker *self, gint64 now)
 {

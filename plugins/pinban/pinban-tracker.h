@@ -49,6 +49,7 @@ PinbanTracker *pinban_tracker_new            (const PinbanSettings *settings);
 void           pinban_tracker_free           (PinbanTracker        *self);
 void           pinban_tracker_set_settings   (PinbanTracker        *self,
                                               const PinbanSettings *settings);
+GPtrArray     *pinban_tracker_lift_ignored   (PinbanTracker        *self);
 PinbanVerdict  pinban_tracker_record_failure (PinbanTracker        *self,
                                               GInetAddress         *address,
                                               gint64                now,

@@ -90,19 +90,25 @@ start (Fixture *f)
   save_ca (f);
 }
 
+/* @pinban: extra [pinban] keys */
+static void
+write_conf (Fixture *f, const gchar *pinban)
+{
+  g_autofree gchar *conf = g_strdup_printf ("[core]\nfqdn = localhost\nhttps-listen = 127.0.0.1:%u;[::1]:%u\n\n"
+                                            "[httptest]\n\n[pinjoin]\npin = 1234\n\n[pinban]\nenabled = true\n%s",
+                                            f->port, f->port, pinban);
+
+  postern_test_daemon_write_dropin (f->d, "10-test.conf", conf);
+}
+
 /* @data: extra [pinban] keys for this test. */
 static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
-  g_autofree gchar *conf = NULL;
-
   f->plugin_dir = make_plugin_dir ();
   f->d = postern_test_daemon_new (f->plugin_dir);
   f->port = free_port ();
-  conf = g_strdup_printf ("[core]\nfqdn = localhost\nhttps-listen = 127.0.0.1:%u;[::1]:%u\n\n"
-                          "[httptest]\n\n[pinjoin]\npin = 1234\n\n[pinban]\nenabled = true\n%s",
-                          f->port, f->port, (const gchar *) data);
-  postern_test_daemon_write_dropin (f->d, "10-test.conf", conf);
+  write_conf (f, data);
   start (f);
 }
 
@@ -320,6 +326,23 @@ test_ignored (Fixture *f, gconstpointer data)
 }
 
 static void
+test_reload (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *out = NULL, *err = NULL;
+
+  ban_by_failures (f, FALSE);
+  g_assert_cmpint (hello (f, FALSE), ==, CURL_REFUSED);
+  /* Now ignored: the ban goes at once. maxretry drops to 2. */
+  write_conf (f, "ignore = 127.0.0.1\nmaxretry = 2\n");
+  g_assert_cmpint (postern_test_ctl (f->d, &out, &err, "reload", NULL), ==, 0);
+  g_assert_cmpint (hello (f, FALSE), ==, 0);
+  g_assert_cmpint (join (f, TRUE, "0000"), ==, 403);
+  g_assert_cmpint (hello (f, TRUE), ==, 0);
+  g_assert_cmpint (join (f, TRUE, "0000"), ==, 403);
+  g_assert_cmpint (hello (f, TRUE), ==, CURL_REFUSED);
+}
+
+static void
 call_pin_failed (Fixture *f, const gchar *address)
 {
   g_autoptr(GError) error = NULL;
@@ -396,6 +419,7 @@ main (int argc, char **argv)
   ADD ("/pinban/unban", "ignore =\n", test_unban);
   ADD ("/pinban/ignored", "", test_ignored);
   ADD ("/pinban/status", "ignore =\n", test_status);
+  ADD ("/pinban/reload", "ignore =\n", test_reload);
   ADD ("/pinban/expiry", "ignore =\nbantime = 2\n", test_expiry);
 #undef ADD
   return g_test_run ();

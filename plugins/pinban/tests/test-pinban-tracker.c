@@ -182,6 +182,25 @@ test_ignore (Fixture *f, gconstpointer data)
 }
 
 static void
+test_ignore_grows (Fixture *f, gconstpointer data)
+{
+  g_autoptr(PinbanBan) a = pinban_tracker_ban (f->tracker, "192.0.2.10", 0, T0, NULL);
+  g_autoptr(PinbanBan) b = pinban_tracker_ban (f->tracker, "198.51.100.0/24", 0, T0, NULL);
+  g_autoptr(PinbanBan) c = pinban_tracker_ban (f->tracker, "203.0.113.1", 0, T0, NULL);
+  g_autoptr(GPtrArray) lifted = NULL, bans = NULL;
+
+  postern_cidr_list_unref (f->settings.ignore);
+  f->settings.ignore = postern_cidr_list_parse ("192.0.2.0/24;198.51.100.7", NULL);
+  pinban_tracker_set_settings (f->tracker, &f->settings);
+  lifted = pinban_tracker_lift_ignored (f->tracker);
+  g_assert_cmpuint (lifted->len, ==, 2);
+  g_assert_cmpstr (((PinbanBan *) g_ptr_array_index (lifted, 0))->reason, ==, "ignored");
+  bans = pinban_tracker_list_bans (f->tracker);
+  g_assert_cmpuint (bans->len, ==, 1);
+  g_assert_cmpstr (((PinbanBan *) g_ptr_array_index (bans, 0))->source, ==, "203.0.113.1");
+}
+
+static void
 test_escalation (Fixture *f, gconstpointer data)
 {
   const gint64 expected[] = { 300, 600, 1200, 2400, 3000, 3000 };
@@ -425,6 +444,7 @@ main (int argc, char **argv)
   ADD ("/pinban/mapped-ipv4", test_mapped_ipv4);
   ADD ("/pinban/ipv6-near-mapped", test_ipv6_near_mapped);
   ADD ("/pinban/ignore", test_ignore);
+  ADD ("/pinban/ignore-grows", test_ignore_grows);
   ADD ("/pinban/escalation", test_escalation);
   ADD ("/pinban/escalation-forgets", test_escalation_forgets);
   ADD ("/pinban/without-escalation", test_without_escalation);
