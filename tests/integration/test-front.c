@@ -231,6 +231,7 @@ call_plugin (Fixture *f, const gchar *method, GVariant *args)
     NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
 
   g_assert_no_error (error);
+  g_assert_nonnull (reply);
 }
 
 static GSubprocess *
@@ -311,7 +312,7 @@ test_ban_at_accept (Fixture *f, gconstpointer data)
 {
   g_autofree gchar *hello = url (f, "/t/hello");
   g_autofree gchar *v6 = g_strdup_printf ("https://[::1]:%u/t/hello", f->https_port);
-  g_autofree gchar *out = NULL, *v6_out = NULL, *after = NULL;
+  g_autofree gchar *v6_out = NULL, *after = NULL;
 
   call_plugin (f, "Ban", g_variant_new ("(sx)", "127.0.0.1", (gint64) 600));
   /* Refused before the TLS handshake: curl sees the connection drop. */
