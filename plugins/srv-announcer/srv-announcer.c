@@ -176,7 +176,7 @@ finish_stop (SrvAnnouncer *self)
 {
   PosternContext *context = self->context;
 
-  postern_info (context, "withdrawal finished");
+  postern_message (context, "withdrawal finished");
   free_announcer (self);
   postern_context_release (context);
 }
