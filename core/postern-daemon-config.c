@@ -15,6 +15,14 @@ const PosternConfigKey postern_core_config_keys[] = {
     "Exit when a plugin fails to load or start, instead of running the others" },
   { "stop-timeout", POSTERN_CONFIG_TYPE_DURATION, "10",
     "Seconds plugins get to drain on stop", 0, 3600 },
+  { "https-listen", POSTERN_CONFIG_TYPE_ADDRESS_LIST, "0.0.0.0:443;[::]:443",
+    "Where the HTTPS front listens (while a plugin serves HTTP)" },
+  { "http-listen", POSTERN_CONFIG_TYPE_ADDRESS_LIST, "0.0.0.0:80;[::]:80",
+    "Plain HTTP listeners; they answer 301 to the same path on HTTPS" },
+  { "certificate", POSTERN_CONFIG_TYPE_PATH, "",
+    "PEM bundle: certificate, unencrypted key, intermediates; empty = self-signed for fqdn" },
+  { "tls-priority", POSTERN_CONFIG_TYPE_STRING, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+    "GnuTLS priority string (TLS 1.2 and 1.3 by default)" },
   { NULL }
 };
 

@@ -8,6 +8,7 @@
 
 #include "postern-context-private.h"
 #include "postern-daemon-config.h"
+#include "postern-front.h"
 
 /* The engine: loads the configuration, starts, reloads and stops plugins.
  * It knows nothing of D-Bus beyond handing plugins a connection, so tests
@@ -42,6 +43,9 @@ struct _PosternDaemon {
   PosternDaemonConfig *config;
   GPtrArray *instances; /* PluginInstance*, in start order */
   const gchar *state;
+  PosternHttpRouter *router;
+  PosternFront *front;
+  guint front_sync_source;
 };
 
 enum { SIGNAL_CHANGED, N_SIGNALS };
@@ -66,6 +70,9 @@ postern_daemon_finalize (GObject *object)
   PosternDaemon *self = POSTERN_DAEMON (object);
 
   g_ptr_array_unref (self->instances);
+  g_clear_handle_id (&self->front_sync_source, g_source_remove);
+  g_clear_pointer (&self->front, postern_front_free);
+  g_clear_pointer (&self->router, postern_http_router_free);
   g_clear_pointer (&self->config, postern_daemon_config_free);
   g_clear_object (&self->connection);
   g_clear_object (&self->bus);
@@ -103,6 +110,8 @@ postern_daemon_new (const gchar *const *confdirs, const gchar *plugin_dir, const
   self->confdirs = g_strdupv ((gchar **) confdirs);
   self->plugin_dir = g_strdup (plugin_dir);
   self->state_dir = g_strdup (state_dir);
+  self->router = postern_http_router_new ();
+  self->front = postern_front_new (self->bus, self->router, state_dir);
   return self;
 }
 
@@ -181,6 +190,29 @@ lookup_plugin_config (const gchar *name, gpointer user_data)
 }
 
 static gboolean
+front_sync_cb (gpointer user_data)
+{
+  PosternDaemon *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  self->front_sync_source = 0;
+  if (!postern_front_sync (self->front, &error))
+    g_warning ("HTTPS front: %s", error->message);
+  return G_SOURCE_REMOVE;
+}
+
+/* A plugin claimed or gave back a path: listen or stop, once the current
+ * start, reload or stop has finished. */
+static void
+router_changed_cb (gpointer user_data)
+{
+  PosternDaemon *self = user_data;
+
+  if (self->front_sync_source == 0)
+    self->front_sync_source = g_idle_add (front_sync_cb, self);
+}
+
+static gboolean
 start_instance (PosternDaemon *self, PluginInstance *inst, PosternPluginConfig *pc, GError **error)
 {
   g_autoptr(GError) local = NULL;
@@ -190,6 +222,7 @@ start_instance (PosternDaemon *self, PluginInstance *inst, PosternPluginConfig *
   inst->context = postern_context_new (inst->name, pc->config, self->config->core, self->bus,
                                        self->state_dir, self->connection);
   postern_context_set_plugin_lookup (inst->context, lookup_plugin_config, self);
+  postern_context_set_http_router (inst->context, self->router, G_CALLBACK (router_changed_cb), self);
   state = inst->module->descriptor->start (inst->context, &local);
   if (state == NULL) {
     if (local == NULL)
@@ -305,6 +338,9 @@ postern_daemon_start (PosternDaemon *self, GDBusConnection *connection, GError *
                  "cannot create state directory %s: %s", self->state_dir, g_strerror (saved));
     return FALSE;
   }
+  /* The certificate is checked before any plugin starts. */
+  if (!postern_front_apply_config (self->front, config->core, error))
+    return FALSE;
   g_set_object (&self->connection, connection);
   self->config = g_steal_pointer (&config);
   fail_hard = postern_config_get_boolean (self->config->core, "fail-on-plugin-error");
@@ -334,6 +370,10 @@ postern_daemon_start (PosternDaemon *self, GDBusConnection *connection, GError *
       postern_daemon_stop (self);
       return FALSE;
     }
+  }
+  if (!postern_front_sync (self->front, error)) {
+    postern_daemon_stop (self);
+    return FALSE;
   }
   set_state (self, "running");
   return TRUE;
@@ -379,6 +419,14 @@ postern_daemon_reload (PosternDaemon *self, GError **error)
                                  g_variant_new ("(bs)", FALSE, (*error)->message));
       return FALSE;
     }
+  }
+  /* A bad certificate or listener refuses the whole reload. */
+  if (!postern_front_apply_config (self->front, config->core, &local)) {
+    g_warning ("reload refused, old configuration stays: %s", local->message);
+    postern_event_bus_publish (self->bus, POSTERN_EVENT_CONFIG_RELOADED,
+                               g_variant_new ("(bs)", FALSE, local->message));
+    g_propagate_error (error, g_steal_pointer (&local));
+    return FALSE;
   }
   set_state (self, "reloading");
 
@@ -454,6 +502,8 @@ postern_daemon_stop (PosternDaemon *self)
       g_ptr_array_add (to_stop, inst);
   }
   stop_instances (self, to_stop);
+  /* After the plugins, so they withdraw (SRV records) while clients can still connect. */
+  postern_front_stop (self->front);
   postern_event_bus_flush (self->bus);
   set_state (self, "stopped");
 }

@@ -22,6 +22,11 @@ typedef PosternConfig *(*PosternContextPluginLookup) (const gchar *name,
 void            postern_context_set_plugin_lookup (PosternContext             *self,
                                                    PosternContextPluginLookup  lookup,
                                                    gpointer                    user_data);
+typedef struct _PosternHttpRouter PosternHttpRouter;
+void            postern_context_set_http_router (PosternContext    *self,
+                                                 PosternHttpRouter *router,
+                                                 GCallback          changed,
+                                                 gpointer           changed_data);
 void            postern_context_begin_stop     (PosternContext  *self,
                                                 gint64           deadline);
 gboolean        postern_context_is_held        (PosternContext  *self);

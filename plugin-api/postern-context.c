@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 
 #include "postern-error.h"
+#include "postern-http-private.h"
 
 /**
  * SECTION:postern-context
@@ -33,6 +34,10 @@ struct _PosternContext {
   PosternContextPluginLookup plugin_lookup;
   gpointer plugin_lookup_data;
   gchar *fqdn;
+  PosternHttpRouter *router;
+  GCallback router_changed; /* void (*) (gpointer data): the front re-checks its listeners */
+  gpointer router_changed_data;
+  GArray *http_handlers; /* guint ids in router */
 };
 
 G_DEFINE_FINAL_TYPE (PosternContext, postern_context, G_TYPE_OBJECT)
@@ -44,6 +49,7 @@ postern_context_finalize (GObject *object)
 
   postern_context_unexport_all (self);
   g_ptr_array_unref (self->exported);
+  g_array_unref (self->http_handlers);
   g_free (self->name);
   g_clear_object (&self->config);
   g_clear_object (&self->core_config);
@@ -66,6 +72,7 @@ static void
 postern_context_init (PosternContext *self)
 {
   self->exported = g_ptr_array_new_with_free_func (g_object_unref);
+  self->http_handlers = g_array_new (FALSE, FALSE, sizeof (guint));
 }
 
 /**
@@ -330,6 +337,88 @@ postern_context_unexport_all (PosternContext *self)
   for (guint i = 0; i < self->exported->len; i++)
     g_dbus_interface_skeleton_unexport (g_ptr_array_index (self->exported, i));
   g_ptr_array_set_size (self->exported, 0);
+  while (self->http_handlers->len > 0)
+    postern_context_remove_http_handler (self, g_array_index (self->http_handlers, guint, 0));
+}
+
+/**
+ * postern_context_set_http_router: (skip)
+ * @self: a #PosternContext
+ * @router: the daemon's router
+ * @changed: called (with @changed_data) after a handler is added or removed
+ * @changed_data: data for @changed
+ */
+void
+postern_context_set_http_router (PosternContext *self, PosternHttpRouter *router, GCallback changed,
+                                 gpointer changed_data)
+{
+  self->router = router;
+  self->router_changed = changed;
+  self->router_changed_data = changed_data;
+}
+
+static void
+notify_router_changed (PosternContext *self)
+{
+  if (self->router_changed != NULL)
+    ((void (*) (gpointer)) self->router_changed) (self->router_changed_data);
+}
+
+/**
+ * postern_context_add_http_handler:
+ * @self: a #PosternContext
+ * @prefix: a path prefix starting with `/`, e.g. `/webapp/`
+ * @handler: (scope notified) (closure user_data) (destroy destroy): handles each request under @prefix
+ * @user_data: data for @handler
+ * @destroy: (nullable): frees @user_data when the handler is removed
+ * @error: return location for an error
+ *
+ * Claims a path prefix on the daemon's HTTPS front; the longest matching
+ * prefix wins. The front listens only while some plugin serves HTTP. The
+ * handler is removed when the plugin stops.
+ *
+ * Returns: a handler id, or 0 with @error set (the prefix is taken, or the
+ *   daemon has no HTTPS front)
+ */
+guint
+postern_context_add_http_handler (PosternContext *self, const gchar *prefix, PosternHttpHandler handler,
+                                  gpointer user_data, GDestroyNotify destroy, GError **error)
+{
+  guint id;
+
+  g_return_val_if_fail (POSTERN_IS_CONTEXT (self), 0);
+  g_return_val_if_fail (handler != NULL, 0);
+  if (self->router == NULL) {
+    g_set_error (error, POSTERN_ERROR, POSTERN_ERROR_NOT_FOUND, "this daemon has no HTTPS front");
+    return 0;
+  }
+  id = postern_http_router_add (self->router, self->name, prefix, handler, user_data, destroy, error);
+  if (id == 0)
+    return 0;
+  g_array_append_val (self->http_handlers, id);
+  notify_router_changed (self);
+  return id;
+}
+
+/**
+ * postern_context_remove_http_handler:
+ * @self: a #PosternContext
+ * @id: an id from postern_context_add_http_handler()
+ *
+ * Gives a prefix back.
+ */
+void
+postern_context_remove_http_handler (PosternContext *self, guint id)
+{
+  g_return_if_fail (POSTERN_IS_CONTEXT (self));
+  for (guint i = 0; i < self->http_handlers->len; i++) {
+    if (g_array_index (self->http_handlers, guint, i) == id) {
+      g_array_remove_index (self->http_handlers, i);
+      postern_http_router_remove (self->router, id);
+      notify_router_changed (self);
+      return;
+    }
+  }
 }
 
 /**

@@ -9,6 +9,7 @@
 
 #include "postern-config.h"
 #include "postern-event-bus.h"
+#include "postern-http.h"
 
 G_BEGIN_DECLS
 
@@ -29,6 +30,14 @@ const gchar     *postern_context_get_object_path     (PosternContext          *s
 gboolean         postern_context_export_interface    (PosternContext          *self,
                                                       GDBusInterfaceSkeleton  *interface_,
                                                       GError                 **error);
+guint            postern_context_add_http_handler    (PosternContext          *self,
+                                                      const gchar             *prefix,
+                                                      PosternHttpHandler       handler,
+                                                      gpointer                 user_data,
+                                                      GDestroyNotify           destroy,
+                                                      GError                 **error);
+void             postern_context_remove_http_handler (PosternContext          *self,
+                                                      guint                    id);
 void             postern_context_log                 (PosternContext          *self,
                                                       GLogLevelFlags           level,
                                                       const gchar             *format,

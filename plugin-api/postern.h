@@ -6,9 +6,13 @@
 
 #include "postern-version.h"
 #include "postern-error.h"
+#include "postern-cidr.h"
 #include "postern-config.h"
 #include "postern-event-bus.h"
 #include "postern-events.h"
+#include "postern-http.h"
 #include "postern-context.h"
+#include "postern-epoll-source.h"
 #include "postern-plugin.h"
+#include "postern-stun.h"
 #undef POSTERN_INSIDE

@@ -1,0 +1,952 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <libsoup/soup.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "http-chunked.h"
+#include "http-parser.h"
+#include "postern-front-private.h"
+
+/* One client connection of the HTTPS front (or of the plain HTTP port that
+ * only redirects). Non-blocking, driven by the front's epoll source:
+ *
+ *   TLS handshake -> read head -> handler (response, body) -> keep-alive
+ *
+ * One request at a time; pipelined bytes wait in the input buffer. Every
+ * framing ambiguity is refused by the strict parser before a handler sees
+ * the request. */
+
+/* Bounds against slow or idle peers; streamed responses have none while
+ * the client keeps reading. */
+#define HEAD_TIMEOUT_S 30
+#define KEEPALIVE_TIMEOUT_S 65
+#define WRITE_STALL_TIMEOUT_S 120
+#define FILE_CHUNK (16 * 1024)
+
+typedef enum {
+  CONN_HANDSHAKE,
+  CONN_READ_HEAD,
+  CONN_HANDLING,
+  CONN_CLOSED,
+} ConnState;
+
+struct _PosternFrontConn {
+  PosternFront *front;
+  gint ref_count;
+  gint fd;
+  gboolean tls;
+  gnutls_session_t session;
+  PosternFrontTls *tls_material;
+  gchar client_ip[64];
+  guint16 client_port;
+  ConnState state;
+  gint64 deadline;
+  GIOCondition watching;
+
+  guint8 *in; /* POSTERN_FRONT_BUFFER bytes while needed: idle streams hold none */
+  gsize in_len;
+  gsize scanned;
+  gboolean peer_eof;
+
+  /* the request being handled */
+  gboolean have_request;
+  PosternHttpRequest request;
+  gchar *path;
+  gchar *query;
+  PosternHttpExchange *exchange; /* weak: the handler holds the references */
+  gboolean head_request;
+
+  PosternHttpBodyFunc body_func;
+  gpointer body_data;
+  gboolean body_done;
+  guint64 body_left;
+  PosternHttpChunkDecoder chunk_decoder;
+
+  GString *response_headers;
+  gboolean response_started;
+  gboolean response_complete;
+  gboolean chunked_out;
+  gboolean close_after;
+  GByteArray *out;
+  gsize out_sent;
+  gint file_fd;
+  goffset file_offset;
+  goffset file_left;
+  PosternHttpNotify drain_func;
+  gpointer drain_data;
+  PosternHttpNotify closed_func;
+  gpointer closed_data;
+};
+
+static void process_input (PosternFrontConn *conn);
+static void flush_output (PosternFrontConn *conn);
+static const PosternHttpExchangeImpl exchange_impl;
+
+static PosternFrontConn *
+conn_ref (PosternFrontConn *conn)
+{
+  conn->ref_count++;
+  return conn;
+}
+
+static void
+conn_unref (PosternFrontConn *conn)
+{
+  if (--conn->ref_count > 0)
+    return;
+  g_assert (conn->state == CONN_CLOSED);
+  if (conn->have_request)
+    postern_http_request_clear (&conn->request);
+  g_free (conn->in);
+  g_free (conn->path);
+  g_free (conn->query);
+  if (conn->response_headers != NULL)
+    g_string_free (conn->response_headers, TRUE);
+  g_byte_array_unref (conn->out);
+  g_free (conn);
+}
+
+static void
+watch (PosternFrontConn *conn, GIOCondition events)
+{
+  if (conn->state == CONN_CLOSED || conn->watching == events)
+    return;
+  conn->watching = events;
+  postern_epoll_source_modify (conn->front->epoll, conn->fd, events, NULL);
+}
+
+static void
+set_deadline (PosternFrontConn *conn, gint seconds)
+{
+  conn->deadline = seconds > 0 ? g_get_monotonic_time () + seconds * G_USEC_PER_SEC : 0;
+}
+
+/* Transport: TLS records or the plain socket. Returns bytes, 0 at EOF, or
+ * -1 with errno EAGAIN (try later) or another error. */
+static gssize
+transport_recv (PosternFrontConn *conn, guint8 *buf, gsize len)
+{
+  if (!conn->tls) {
+    gssize n = recv (conn->fd, buf, len, 0);
+    return n;
+  }
+  for (;;) {
+    gssize n = gnutls_record_recv (conn->session, buf, len);
+    if (n >= 0)
+      return n;
+    if (n == GNUTLS_E_INTERRUPTED)
+      continue;
+    if (n == GNUTLS_E_AGAIN) {
+      errno = EAGAIN;
+      return -1;
+    }
+    if (n == GNUTLS_E_PREMATURE_TERMINATION)
+      return 0;
+    errno = EPROTO;
+    return -1;
+  }
+}
+
+static gssize
+transport_send (PosternFrontConn *conn, const guint8 *buf, gsize len)
+{
+  if (!conn->tls)
+    return send (conn->fd, buf, len, MSG_NOSIGNAL);
+  for (;;) {
+    gssize n = gnutls_record_send (conn->session, buf, len);
+    if (n >= 0)
+      return n;
+    if (n == GNUTLS_E_INTERRUPTED)
+      continue;
+    if (n == GNUTLS_E_AGAIN) {
+      errno = EAGAIN;
+      return -1;
+    }
+    errno = EPIPE;
+    return -1;
+  }
+}
+
+static void
+finish_exchange (PosternFrontConn *conn)
+{
+  if (conn->exchange != NULL) {
+    postern_http_exchange_detach (conn->exchange);
+    conn->exchange = NULL;
+  }
+}
+
+void
+postern_front_conn_close (PosternFrontConn *conn, const gchar *reason)
+{
+  PosternHttpNotify closed_func;
+
+  if (conn->state == CONN_CLOSED)
+    return;
+  g_debug ("connection from %s:%u closed: %s", conn->client_ip, conn->client_port, reason);
+  conn->state = CONN_CLOSED;
+  closed_func = conn->response_complete ? NULL : conn->closed_func;
+  conn->closed_func = NULL;
+  conn->drain_func = NULL;
+  postern_epoll_source_remove (conn->front->epoll, conn->fd);
+  g_hash_table_remove (conn->front->connections, conn);
+  if (closed_func != NULL && conn->exchange != NULL)
+    closed_func (conn->exchange, conn->closed_data);
+  finish_exchange (conn);
+  if (conn->file_fd >= 0)
+    close (conn->file_fd);
+  conn->file_fd = -1;
+  if (conn->session != NULL)
+    gnutls_deinit (conn->session);
+  conn->session = NULL;
+  postern_front_tls_unref (g_steal_pointer (&conn->tls_material));
+  close (conn->fd);
+  conn_unref (conn);
+}
+
+void
+postern_front_conn_sweep (PosternFrontConn *conn, gint64 now)
+{
+  if (conn->deadline != 0 && now >= conn->deadline)
+    postern_front_conn_close (conn, "timed out");
+}
+
+/* --- responses ------------------------------------------------------- */
+
+static void
+queue (PosternFrontConn *conn, const void *data, gsize len)
+{
+  g_byte_array_append (conn->out, data, (guint) len);
+}
+
+static void
+send_head (PosternFrontConn *conn, guint status, gint64 content_length)
+{
+  g_autoptr(GString) head = g_string_sized_new (256);
+  gboolean http10 = conn->have_request && conn->request.version == SOUP_HTTP_1_0;
+
+  if (conn->have_request && !conn->request.keep_alive)
+    conn->close_after = TRUE;
+  g_string_append_printf (head, "HTTP/1.1 %u %s\r\nServer: postern\r\nDate: %s\r\n", status,
+                          soup_status_get_phrase (status), conn->front->date);
+  if (content_length >= 0) {
+    g_string_append_printf (head, "Content-Length: %" G_GINT64_FORMAT "\r\n", content_length);
+  } else if (http10) {
+    conn->close_after = TRUE;
+  } else {
+    g_string_append (head, "Transfer-Encoding: chunked\r\n");
+    conn->chunked_out = !conn->head_request;
+  }
+  if (conn->close_after)
+    g_string_append (head, "Connection: close\r\n");
+  else if (http10)
+    g_string_append (head, "Connection: keep-alive\r\n");
+  if (conn->response_headers != NULL)
+    g_string_append_len (head, conn->response_headers->str, (gssize) conn->response_headers->len);
+  g_string_append (head, "\r\n");
+  queue (conn, head->str, head->len);
+  conn->response_started = TRUE;
+}
+
+static void
+complete_response (PosternFrontConn *conn)
+{
+  conn->response_complete = TRUE;
+  flush_output (conn);
+}
+
+/* An answer of our own (errors, redirects), always closing. */
+static void
+respond_simple (PosternFrontConn *conn, guint status, const gchar *extra_headers, const gchar *text)
+{
+  g_autofree gchar *body = g_strdup_printf ("%u %s%s%s\n", status, soup_status_get_phrase (status),
+                                            text ? ": " : "", text ? text : "");
+
+  if (conn->response_started) {
+    postern_front_conn_close (conn, "error after the response began");
+    return;
+  }
+  conn->close_after = TRUE;
+  if (conn->response_headers == NULL)
+    conn->response_headers = g_string_new (NULL);
+  g_string_append (conn->response_headers, "Content-Type: text/plain; charset=utf-8\r\n");
+  if (extra_headers != NULL)
+    g_string_append (conn->response_headers, extra_headers);
+  send_head (conn, status, (gint64) strlen (body));
+  if (!conn->head_request)
+    queue (conn, body, strlen (body));
+  complete_response (conn);
+}
+
+static void
+reset_request (PosternFrontConn *conn)
+{
+  finish_exchange (conn);
+  if (conn->have_request) {
+    postern_http_request_clear (&conn->request);
+    conn->have_request = FALSE;
+  }
+  g_clear_pointer (&conn->path, g_free);
+  g_clear_pointer (&conn->query, g_free);
+  if (conn->response_headers != NULL)
+    g_string_truncate (conn->response_headers, 0);
+  conn->head_request = FALSE;
+  conn->body_func = NULL;
+  conn->body_done = FALSE;
+  conn->response_started = FALSE;
+  conn->response_complete = FALSE;
+  conn->chunked_out = FALSE;
+  conn->drain_func = NULL;
+  conn->closed_func = NULL;
+  conn->state = CONN_READ_HEAD;
+  conn->scanned = 0;
+  set_deadline (conn, KEEPALIVE_TIMEOUT_S);
+}
+
+/* The response is on the wire: next request, or close. */
+static void
+response_sent (PosternFrontConn *conn)
+{
+  if (conn->close_after || !conn->body_done) {
+    postern_front_conn_close (conn, "response sent");
+    return;
+  }
+  reset_request (conn);
+  watch (conn, G_IO_IN);
+  if (conn->in_len > 0)
+    process_input (conn);
+}
+
+static gboolean
+refill_from_file (PosternFrontConn *conn)
+{
+  guint8 buf[FILE_CHUNK];
+  gssize n;
+
+  if (conn->file_fd < 0 || conn->file_left <= 0)
+    return FALSE;
+  n = pread (conn->file_fd, buf, (gsize) MIN ((goffset) sizeof buf, conn->file_left), conn->file_offset);
+  if (n <= 0) {
+    postern_front_conn_close (conn, "file read failed or file shrank");
+    return FALSE;
+  }
+  queue (conn, buf, (gsize) n);
+  conn->file_offset += n;
+  conn->file_left -= n;
+  if (conn->file_left == 0) {
+    close (conn->file_fd);
+    conn->file_fd = -1;
+  }
+  return TRUE;
+}
+
+static void
+flush_output (PosternFrontConn *conn)
+{
+  conn_ref (conn);
+  while (conn->state != CONN_CLOSED) {
+    gssize n;
+
+    if (conn->out_sent == conn->out->len) {
+      g_byte_array_set_size (conn->out, 0);
+      conn->out_sent = 0;
+      if (refill_from_file (conn))
+        continue;
+      break;
+    }
+    n = transport_send (conn, conn->out->data + conn->out_sent, conn->out->len - conn->out_sent);
+    if (n < 0 && errno == EAGAIN) {
+      watch (conn, G_IO_OUT | (conn->body_func != NULL && !conn->body_done ? G_IO_IN : 0));
+      if (conn->deadline == 0 || conn->state == CONN_HANDLING)
+        set_deadline (conn, WRITE_STALL_TIMEOUT_S);
+      conn_unref (conn);
+      return;
+    }
+    if (n <= 0) {
+      postern_front_conn_close (conn, "client went away while sending");
+      conn_unref (conn);
+      return;
+    }
+    conn->out_sent += (gsize) n;
+    set_deadline (conn, 0);
+  }
+  if (conn->state == CONN_HANDLING) {
+    if (conn->response_complete && conn->file_fd < 0) {
+      response_sent (conn);
+    } else {
+      watch (conn, G_IO_IN);
+      if (conn->drain_func != NULL && conn->exchange != NULL)
+        conn->drain_func (conn->exchange, conn->drain_data);
+    }
+  }
+  conn_unref (conn);
+}
+
+/* --- request bodies -------------------------------------------------- */
+
+static void
+chunk_data_cb (const char *data, gsize len, gpointer user_data)
+{
+  PosternFrontConn *conn = user_data;
+
+  if (conn->body_func != NULL && len > 0 && conn->exchange != NULL)
+    conn->body_func (conn->exchange, (const guint8 *) data, len, FALSE, conn->body_data);
+}
+
+/* Hands buffered body bytes to the handler; returns how many input bytes
+ * belonged to the body. */
+static gsize
+deliver_body (PosternFrontConn *conn, const guint8 *data, gsize len)
+{
+  g_autoptr(GError) error = NULL;
+  gsize consumed = 0;
+
+  if (conn->body_done)
+    return 0;
+  if (conn->request.body == POSTERN_HTTP_BODY_LENGTH) {
+    consumed = (gsize) MIN ((guint64) len, conn->body_left);
+    conn->body_left -= consumed;
+    conn->body_done = conn->body_left == 0;
+    if (conn->body_func != NULL && conn->exchange != NULL && (consumed > 0 || conn->body_done))
+      conn->body_func (conn->exchange, data, consumed, conn->body_done, conn->body_data);
+    return consumed;
+  }
+  switch (postern_http_chunk_decoder_feed (&conn->chunk_decoder, (const char *) data, len, &consumed,
+                                           chunk_data_cb, conn, &error)) {
+  case POSTERN_HTTP_CHUNK_DONE:
+    conn->body_done = TRUE;
+    if (conn->body_func != NULL && conn->exchange != NULL)
+      conn->body_func (conn->exchange, NULL, 0, TRUE, conn->body_data);
+    break;
+  case POSTERN_HTTP_CHUNK_MORE:
+    break;
+  case POSTERN_HTTP_CHUNK_ERROR:
+  default:
+    postern_front_conn_close (conn, error != NULL ? error->message : "bad chunked body");
+    return len;
+  }
+  return consumed;
+}
+
+static void
+consume_input (PosternFrontConn *conn, gsize n)
+{
+  memmove (conn->in, conn->in + n, conn->in_len - n);
+  conn->in_len -= n;
+  if (conn->in_len == 0)
+    g_clear_pointer (&conn->in, g_free);
+}
+
+static void
+pump_body (PosternFrontConn *conn)
+{
+  gsize used;
+
+  if (conn->body_func == NULL || conn->body_done || conn->in_len == 0)
+    return;
+  conn_ref (conn);
+  used = deliver_body (conn, conn->in, conn->in_len);
+  if (conn->state != CONN_CLOSED)
+    consume_input (conn, used);
+  conn_unref (conn);
+}
+
+/* --- the exchange, as the plugin API sees it ------------------------- */
+
+static const gchar *
+ex_get_method (gpointer impl)
+{
+  return ((PosternFrontConn *) impl)->request.method;
+}
+
+static const gchar *
+ex_get_target (gpointer impl)
+{
+  return ((PosternFrontConn *) impl)->request.target;
+}
+
+static const gchar *
+ex_get_path (gpointer impl)
+{
+  return ((PosternFrontConn *) impl)->path;
+}
+
+static const gchar *
+ex_get_query (gpointer impl)
+{
+  return ((PosternFrontConn *) impl)->query;
+}
+
+static const gchar *
+ex_get_header (gpointer impl, const gchar *name)
+{
+  return soup_message_headers_get_list (((PosternFrontConn *) impl)->request.headers, name);
+}
+
+static void
+ex_foreach_header (gpointer impl, PosternHttpHeaderFunc func, gpointer user_data)
+{
+  soup_message_headers_foreach (((PosternFrontConn *) impl)->request.headers, (SoupMessageHeadersForeachFunc) func,
+                                user_data);
+}
+
+static const gchar *
+ex_get_client_ip (gpointer impl)
+{
+  return ((PosternFrontConn *) impl)->client_ip;
+}
+
+static guint16
+ex_get_client_port (gpointer impl)
+{
+  return ((PosternFrontConn *) impl)->client_port;
+}
+
+static gboolean
+ex_has_body (gpointer impl)
+{
+  PosternFrontConn *conn = impl;
+
+  return conn->request.body == POSTERN_HTTP_BODY_CHUNKED ||
+         (conn->request.body == POSTERN_HTTP_BODY_LENGTH && conn->request.content_length > 0);
+}
+
+static void
+ex_read_body (gpointer impl, PosternHttpExchange *exchange, PosternHttpBodyFunc func, gpointer user_data)
+{
+  PosternFrontConn *conn = impl;
+
+  conn->body_func = func;
+  conn->body_data = user_data;
+  if (conn->body_done) {
+    func (exchange, NULL, 0, TRUE, user_data);
+    return;
+  }
+  if (conn->request.expect_continue && !conn->response_started)
+    queue (conn, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+  pump_body (conn);
+  if (conn->state != CONN_CLOSED && !conn->body_done)
+    watch (conn, G_IO_IN | (conn->out->len > conn->out_sent ? G_IO_OUT : 0));
+  if (conn->state != CONN_CLOSED && conn->out->len > conn->out_sent)
+    flush_output (conn);
+}
+
+static void
+ex_add_header (gpointer impl, const gchar *name, const gchar *value)
+{
+  PosternFrontConn *conn = impl;
+
+  /* Refuse what would split the response: names are tokens, values one line. */
+  if (conn->response_started || strpbrk (name, ":\r\n \t") != NULL || strpbrk (value, "\r\n") != NULL) {
+    g_warning ("refusing response header '%s' (bad characters or response already started)", name);
+    return;
+  }
+  if (conn->response_headers == NULL)
+    conn->response_headers = g_string_new (NULL);
+  g_string_append_printf (conn->response_headers, "%s: %s\r\n", name, value);
+}
+
+static void
+ex_respond (gpointer impl, guint status, const gchar *content_type, GBytes *body)
+{
+  PosternFrontConn *conn = impl;
+  gsize len = body != NULL ? g_bytes_get_size (body) : 0;
+
+  if (conn->response_started)
+    return;
+  if (content_type != NULL)
+    ex_add_header (conn, "Content-Type", content_type);
+  send_head (conn, status, (gint64) len);
+  if (len > 0 && !conn->head_request)
+    queue (conn, g_bytes_get_data (body, NULL), len);
+  complete_response (conn);
+}
+
+static void
+ex_respond_file (gpointer impl, guint status, gint fd, goffset offset, goffset length)
+{
+  PosternFrontConn *conn = impl;
+
+  if (conn->response_started) {
+    close (fd);
+    return;
+  }
+  send_head (conn, status, length);
+  if (conn->head_request || length == 0) {
+    close (fd);
+  } else {
+    conn->file_fd = fd;
+    conn->file_offset = offset;
+    conn->file_left = length;
+  }
+  complete_response (conn);
+}
+
+static void
+ex_begin (gpointer impl, guint status, gint64 content_length)
+{
+  PosternFrontConn *conn = impl;
+
+  if (conn->response_started)
+    return;
+  send_head (conn, status, content_length);
+  flush_output (conn);
+}
+
+static gboolean
+ex_write (gpointer impl, const guint8 *data, gsize length)
+{
+  PosternFrontConn *conn = impl;
+  gchar size_line[32];
+
+  if (!conn->response_started || conn->response_complete || conn->state == CONN_CLOSED)
+    return conn->state != CONN_CLOSED;
+  if (length == 0 || conn->head_request)
+    return TRUE;
+  if (conn->chunked_out) {
+    gint n = g_snprintf (size_line, sizeof size_line, "%" G_GSIZE_MODIFIER "x\r\n", length);
+    queue (conn, size_line, (gsize) n);
+  }
+  queue (conn, data, length);
+  if (conn->chunked_out)
+    queue (conn, "\r\n", 2);
+  flush_output (conn);
+  return conn->state != CONN_CLOSED;
+}
+
+static gsize
+ex_get_pending (gpointer impl)
+{
+  PosternFrontConn *conn = impl;
+
+  return conn->out->len - conn->out_sent;
+}
+
+static void
+ex_finish (gpointer impl)
+{
+  PosternFrontConn *conn = impl;
+
+  if (!conn->response_started || conn->response_complete)
+    return;
+  /* A close-delimited body (HTTP/1.0 client) ends when we close. */
+  if (conn->chunked_out)
+    queue (conn, "0\r\n\r\n", 5);
+  complete_response (conn);
+}
+
+static void
+ex_set_drain_func (gpointer impl, PosternHttpExchange *exchange, PosternHttpNotify func, gpointer user_data)
+{
+  PosternFrontConn *conn = impl;
+
+  conn->drain_func = func;
+  conn->drain_data = user_data;
+}
+
+static void
+ex_set_closed_func (gpointer impl, PosternHttpExchange *exchange, PosternHttpNotify func, gpointer user_data)
+{
+  PosternFrontConn *conn = impl;
+
+  conn->closed_func = func;
+  conn->closed_data = user_data;
+}
+
+static gboolean
+ex_is_closed (gpointer impl)
+{
+  return ((PosternFrontConn *) impl)->state == CONN_CLOSED;
+}
+
+/* The handler dropped its last reference: if it never answered, answer
+ * for it rather than leave the client hanging. */
+static void
+ex_release (gpointer impl)
+{
+  PosternFrontConn *conn = impl;
+
+  conn->exchange = NULL;
+  if (conn->state == CONN_HANDLING && !conn->response_started) {
+    g_warning ("handler for %s released the request without answering", conn->path);
+    respond_simple (conn, SOUP_STATUS_INTERNAL_SERVER_ERROR, NULL, "no answer");
+  } else if (conn->state == CONN_HANDLING && !conn->response_complete) {
+    postern_front_conn_close (conn, "handler abandoned a streamed response");
+  }
+}
+
+static const PosternHttpExchangeImpl exchange_impl = {
+  .get_method = ex_get_method,
+  .get_target = ex_get_target,
+  .get_path = ex_get_path,
+  .get_query = ex_get_query,
+  .get_header = ex_get_header,
+  .foreach_header = ex_foreach_header,
+  .get_client_ip = ex_get_client_ip,
+  .get_client_port = ex_get_client_port,
+  .has_body = ex_has_body,
+  .read_body = ex_read_body,
+  .add_header = ex_add_header,
+  .respond = ex_respond,
+  .respond_file = ex_respond_file,
+  .begin = ex_begin,
+  .write = ex_write,
+  .get_pending = ex_get_pending,
+  .finish = ex_finish,
+  .set_drain_func = ex_set_drain_func,
+  .set_closed_func = ex_set_closed_func,
+  .is_closed = ex_is_closed,
+  .release = ex_release,
+};
+
+/* --- requests -------------------------------------------------------- */
+
+static gboolean
+host_is_safe (const gchar *host)
+{
+  if (host == NULL || host[0] == '\0' || strlen (host) > 255)
+    return FALSE;
+  for (const gchar *p = host; *p != '\0'; p++) {
+    if (!g_ascii_isalnum (*p) && strchr ("-.:[]", *p) == NULL)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* The plain HTTP port answers everything with a redirect to HTTPS. */
+static void
+redirect_to_https (PosternFrontConn *conn)
+{
+  g_autofree gchar *host = NULL;
+  g_autofree gchar *location = NULL;
+  const gchar *h = conn->request.host;
+
+  if (host_is_safe (h)) {
+    /* Drop a port: the HTTPS port is ours to say. */
+    const gchar *end = h[0] == '[' ? strchr (h, ']') : strchr (h, ':');
+    host = end == NULL ? g_strdup (h) : g_strndup (h, (gsize) (end - h) + (h[0] == '[' ? 1 : 0));
+  } else {
+    host = g_strdup (conn->front->fqdn);
+  }
+  if (conn->front->https_port != 443)
+    location = g_strdup_printf ("Location: https://%s:%u%s\r\n", host, conn->front->https_port, conn->request.target);
+  else
+    location = g_strdup_printf ("Location: https://%s%s\r\n", host, conn->request.target);
+  respond_simple (conn, SOUP_STATUS_MOVED_PERMANENTLY, location, NULL);
+}
+
+static void
+dispatch (PosternFrontConn *conn)
+{
+  PosternHttpHandler handler = NULL;
+  gpointer handler_data = NULL;
+  const gchar *q = strchr (conn->request.target, '?');
+
+  conn->path = q != NULL ? g_strndup (conn->request.target, (gsize) (q - conn->request.target))
+                         : g_strdup (conn->request.target);
+  conn->query = q != NULL ? g_strdup (q + 1) : NULL;
+  conn->head_request = g_str_equal (conn->request.method, "HEAD");
+  conn->body_done = !ex_has_body (conn);
+  conn->body_left = conn->request.content_length;
+  if (conn->request.body == POSTERN_HTTP_BODY_CHUNKED)
+    postern_http_chunk_decoder_init (&conn->chunk_decoder, 0, SOUP_STATUS_BAD_REQUEST);
+  conn->state = CONN_HANDLING;
+  set_deadline (conn, 0);
+
+  if (!conn->tls) {
+    redirect_to_https (conn);
+    return;
+  }
+  if (conn->request.websocket) {
+    respond_simple (conn, SOUP_STATUS_NOT_IMPLEMENTED, NULL, "WebSocket upgrades are not supported yet");
+    return;
+  }
+  if (!postern_http_router_lookup (conn->front->router, conn->path, &handler, &handler_data)) {
+    respond_simple (conn, SOUP_STATUS_NOT_FOUND, NULL, NULL);
+    return;
+  }
+  conn->exchange = postern_http_exchange_new (&exchange_impl, conn);
+  {
+    g_autoptr(PosternHttpExchange) exchange = conn->exchange;
+    handler (exchange, handler_data);
+  }
+}
+
+static void
+parse_head (PosternFrontConn *conn)
+{
+  g_autoptr(GError) error = NULL;
+  PosternHttpLimits limits = { POSTERN_FRONT_MAX_HEAD, 0 };
+  gsize head_length = 0;
+
+  if (!postern_http_find_head_end ((const char *) conn->in, conn->in_len, conn->scanned, POSTERN_FRONT_MAX_HEAD,
+                                   &head_length, &error)) {
+    if (error != NULL) {
+      conn->state = CONN_HANDLING;
+      respond_simple (conn, (guint) error->code, NULL, error->message);
+      return;
+    }
+    conn->scanned = conn->in_len;
+    return;
+  }
+  if (!postern_http_parse_request ((const char *) conn->in, conn->in_len, &limits, &conn->request, &error)) {
+    postern_http_request_clear (&conn->request);
+    conn->state = CONN_HANDLING;
+    respond_simple (conn, error != NULL ? (guint) error->code : SOUP_STATUS_BAD_REQUEST, NULL,
+                    error != NULL ? error->message : "incomplete request head");
+    return;
+  }
+  conn->have_request = TRUE;
+  consume_input (conn, conn->request.head_length);
+  dispatch (conn);
+}
+
+static void
+process_input (PosternFrontConn *conn)
+{
+  conn_ref (conn);
+  if (conn->state == CONN_READ_HEAD && conn->in_len > 0)
+    parse_head (conn);
+  if (conn->state == CONN_HANDLING)
+    pump_body (conn);
+  conn_unref (conn);
+}
+
+static void
+read_input (PosternFrontConn *conn)
+{
+  if (conn->in == NULL)
+    conn->in = g_malloc (POSTERN_FRONT_BUFFER);
+  while (conn->state != CONN_CLOSED && conn->in_len < POSTERN_FRONT_BUFFER) {
+    gssize n = transport_recv (conn, conn->in + conn->in_len, POSTERN_FRONT_BUFFER - conn->in_len);
+
+    if (n < 0 && errno == EAGAIN)
+      break;
+    if (n <= 0) {
+      conn->peer_eof = TRUE;
+      postern_front_conn_close (conn, n == 0 ? "client closed" : "read error");
+      return;
+    }
+    conn->in_len += (gsize) n;
+    /* TLS may hold more decrypted bytes than the socket shows. */
+    if (conn->tls && gnutls_record_check_pending (conn->session) == 0)
+      break;
+  }
+  if (conn->state == CONN_CLOSED)
+    return;
+  if (conn->in_len == 0)
+    g_clear_pointer (&conn->in, g_free);
+  process_input (conn);
+  /* While a handler works, stop reading once the buffer is full. */
+  if (conn->state == CONN_HANDLING && conn->in_len == POSTERN_FRONT_BUFFER && conn->body_done)
+    watch (conn, conn->out->len > conn->out_sent ? G_IO_OUT : 0);
+}
+
+static void
+handshake (PosternFrontConn *conn)
+{
+  int rc = gnutls_handshake (conn->session);
+
+  if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
+    watch (conn, gnutls_record_get_direction (conn->session) ? G_IO_OUT : G_IO_IN);
+    return;
+  }
+  if (rc < 0) {
+    postern_front_conn_close (conn, gnutls_strerror (rc));
+    return;
+  }
+  conn->state = CONN_READ_HEAD;
+  watch (conn, G_IO_IN);
+  read_input (conn);
+}
+
+static gboolean
+conn_io_cb (gint fd, GIOCondition condition, gpointer user_data)
+{
+  PosternFrontConn *conn = user_data;
+
+  conn_ref (conn);
+  if (conn->state == CONN_HANDSHAKE) {
+    handshake (conn);
+  } else {
+    if ((condition & G_IO_OUT) && conn->state != CONN_CLOSED)
+      flush_output (conn);
+    if ((condition & (G_IO_IN | G_IO_HUP | G_IO_ERR)) && conn->state != CONN_CLOSED)
+      read_input (conn);
+  }
+  conn_unref (conn);
+  return TRUE;
+}
+
+static gboolean
+start_tls (PosternFrontConn *conn, GError **error)
+{
+  int rc = gnutls_init (&conn->session, GNUTLS_SERVER | GNUTLS_NONBLOCK | GNUTLS_NO_SIGNAL);
+
+  if (rc < 0) {
+    conn->session = NULL;
+    g_set_error (error, POSTERN_ERROR, POSTERN_ERROR_FAILED, "gnutls_init: %s", gnutls_strerror (rc));
+    return FALSE;
+  }
+  conn->tls_material = postern_front_tls_ref (conn->front->tls);
+  if (!postern_front_tls_setup_session (conn->tls_material, conn->session, error))
+    return FALSE;
+  gnutls_transport_set_int (conn->session, conn->fd);
+  return TRUE;
+}
+
+/* A connection that never got going: free it without the close path. */
+static void
+discard (PosternFrontConn *conn)
+{
+  if (conn->session != NULL)
+    gnutls_deinit (conn->session);
+  postern_front_tls_unref (conn->tls_material);
+  g_byte_array_unref (conn->out);
+  close (conn->fd);
+  g_free (conn);
+}
+
+PosternFrontConn *
+postern_front_conn_new (PosternFront *front, gint fd, gboolean tls, GError **error)
+{
+  PosternFrontConn *conn = g_new0 (PosternFrontConn, 1);
+  struct sockaddr_storage ss;
+  socklen_t ss_len = sizeof ss;
+  gint one = 1;
+
+  conn->front = front;
+  conn->ref_count = 1;
+  conn->fd = fd;
+  conn->tls = tls;
+  conn->file_fd = -1;
+  conn->out = g_byte_array_sized_new (4096);
+  conn->state = tls ? CONN_HANDSHAKE : CONN_READ_HEAD;
+  setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (getpeername (fd, (struct sockaddr *) &ss, &ss_len) == 0) {
+    g_autoptr(GSocketAddress) sa = g_socket_address_new_from_native (&ss, ss_len);
+    if (G_IS_INET_SOCKET_ADDRESS (sa)) {
+      g_autofree gchar *ip = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (sa)));
+      g_strlcpy (conn->client_ip, ip, sizeof conn->client_ip);
+      conn->client_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (sa));
+    }
+  }
+  if (tls && !start_tls (conn, error)) {
+    discard (conn);
+    return NULL;
+  }
+  set_deadline (conn, HEAD_TIMEOUT_S);
+  conn->watching = G_IO_IN;
+  if (!postern_epoll_source_add (front->epoll, fd, G_IO_IN, conn_io_cb, conn, NULL, error)) {
+    discard (conn);
+    return NULL;
+  }
+  g_hash_table_add (front->connections, conn);
+  return conn;
+}

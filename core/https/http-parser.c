@@ -1,0 +1,523 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "http-parser.h"
+
+#include <string.h>
+
+#include "http-syntax.h"
+
+G_DEFINE_QUARK (postern-http-error-quark, postern_http_error)
+
+#define UPSTREAM_FAULT 502
+
+static gboolean
+fail (GError **error, guint status, const char *message)
+{
+  g_set_error_literal (error, POSTERN_HTTP_ERROR, (gint) status, message);
+  return FALSE;
+}
+
+gboolean
+postern_http_find_head_end (const char *buf, gsize len, gsize from, gsize max_head,
+                            gsize *head_length, GError **error)
+{
+  gsize limit = MIN (len, max_head);
+  const char *end;
+
+  /* The terminator may straddle the previous scan's end. */
+  from = from > 3 ? from - 3 : 0;
+  if (from < limit)
+    {
+      end = memmem (buf + from, limit - from, "\r\n\r\n", 4);
+      if (end != NULL)
+        {
+          *head_length = (gsize) (end - buf) + 4;
+          return TRUE;
+        }
+    }
+  if (len >= max_head)
+    return fail (error, 431, "Request header fields too large");
+  return FALSE;
+}
+
+gboolean
+postern_http_list_has_token (const char *list, const char *token)
+{
+  gsize tlen = strlen (token);
+  const char *p = list;
+
+  while (p != NULL && *p != '\0')
+    {
+      const char *end;
+      const char *elem_end;
+
+      while (*p == ' ' || *p == '\t' || *p == ',')
+        p++;
+      end = strchr (p, ',');
+      elem_end = end != NULL ? end : p + strlen (p);
+      while (elem_end > p && (elem_end[-1] == ' ' || elem_end[-1] == '\t'))
+        elem_end--;
+      if ((gsize) (elem_end - p) == tlen && g_ascii_strncasecmp (p, token, tlen) == 0)
+        return TRUE;
+      p = end;
+    }
+  return FALSE;
+}
+
+/* Every line of the head ends in CRLF, with no other CR, LF or NUL. Field
+ * lines are `token ":" value` with no whitespace before the colon and no
+ * obs-fold. Returns the length of the start line (without its CRLF). */
+static gboolean
+check_head_bytes (const char *head, gsize head_length, guint status, gsize *start_line_len,
+                  GError **error)
+{
+  const char *p = head;
+  const char *end = head + head_length;
+  gboolean first = TRUE;
+
+  while (p < end)
+    {
+      const char *lf = memchr (p, '\n', (gsize) (end - p));
+      const char *line_end;
+      const char *c;
+
+      if (lf == NULL || lf == p || lf[-1] != '\r')
+        return fail (error, status, "Line not terminated by CRLF");
+      line_end = lf - 1;
+      if (memchr (p, '\r', (gsize) (line_end - p)) != NULL)
+        return fail (error, status, "Bare CR in message head");
+      if (memchr (p, '\0', (gsize) (line_end - p)) != NULL)
+        return fail (error, status, "NUL in message head");
+      if (first)
+        {
+          *start_line_len = (gsize) (line_end - p);
+          first = FALSE;
+        }
+      else if (line_end == p)
+        {
+          /* The blank line: find_head_end puts it last. */
+          return lf + 1 == end ? TRUE : fail (error, status, "Data after the blank line");
+        }
+      else
+        {
+          if (*p == ' ' || *p == '\t')
+            return fail (error, status, "Obsolete line folding in header");
+          for (c = p; c < line_end && *c != ':'; c++)
+            if (!postern_http_is_tchar ((guchar) *c))
+              return fail (error, status, *c == ' ' || *c == '\t'
+                                          ? "Whitespace before colon in header"
+                                          : "Invalid character in header name");
+          if (c == line_end)
+            return fail (error, status, "Header line without colon");
+          if (c == p)
+            return fail (error, status, "Empty header name");
+          for (c++; c < line_end; c++)
+            if (!postern_http_is_field_char ((guchar) *c))
+              return fail (error, status, "Invalid character in header value");
+        }
+      p = lf + 1;
+    }
+  return fail (error, status, "Message head without blank line");
+}
+
+/* "HTTP/1.1" -> 1, "HTTP/1.0" -> 0; another well-formed version -> 505
+ * (requests) ; anything else -> 400. */
+static gboolean
+check_version (const char *v, gsize len, guint bad_status, guint unsupported_status,
+               GError **error)
+{
+  if (len != 8 || memcmp (v, "HTTP/", 5) != 0 || !g_ascii_isdigit (v[5]) || v[6] != '.' ||
+      !g_ascii_isdigit (v[7]))
+    return fail (error, bad_status, "Malformed HTTP version");
+  if (v[5] != '1' || (v[7] != '0' && v[7] != '1'))
+    return fail (error, unsupported_status, "HTTP version not supported");
+  return TRUE;
+}
+
+static gboolean
+check_request_line (const char *line, gsize len, GError **error)
+{
+  const char *end = line + len;
+  const char *sp1;
+  const char *sp2;
+  const char *c;
+
+  for (c = line; c < end && postern_http_is_tchar ((guchar) *c); c++)
+    ;
+  if (c == line || c == end || *c != ' ')
+    return fail (error, 400, "Malformed request line");
+  sp1 = c;
+  for (c = sp1 + 1; c < end && *c > 0x20 && *c < 0x7f; c++)
+    ;
+  if (c == sp1 + 1 || c == end || *c != ' ')
+    return fail (error, 400, "Malformed request line");
+  sp2 = c;
+  if (!check_version (sp2 + 1, (gsize) (end - sp2 - 1), 400, 505, error))
+    return FALSE;
+
+  if ((gsize) (sp1 - line) == 7 && memcmp (line, "CONNECT", 7) == 0)
+    return fail (error, 501, "CONNECT is not supported");
+  if (sp1[1] == '*' && sp2 == sp1 + 2)
+    {
+      if ((gsize) (sp1 - line) != 7 || memcmp (line, "OPTIONS", 7) != 0)
+        return fail (error, 400, "Asterisk target outside OPTIONS");
+      return TRUE;
+    }
+  if (sp1[1] != '/')
+    return fail (error, 400, "Only origin-form request targets are accepted");
+  if (memchr (sp1 + 1, '#', (gsize) (sp2 - sp1 - 1)) != NULL)
+    return fail (error, 400, "Fragment in request target");
+  return TRUE;
+}
+
+static gboolean
+check_status_line (const char *line, gsize len, GError **error)
+{
+  if (len < 12 || line[8] != ' ')
+    return fail (error, UPSTREAM_FAULT, "Malformed status line");
+  if (!check_version (line, 8, UPSTREAM_FAULT, UPSTREAM_FAULT, error))
+    return FALSE;
+  if (!g_ascii_isdigit (line[9]) || !g_ascii_isdigit (line[10]) || !g_ascii_isdigit (line[11]) ||
+      line[9] < '1' || line[9] > '5')
+    return fail (error, UPSTREAM_FAULT, "Malformed status code");
+  /* The reason phrase is optional, and so (in practice) is its space. */
+  if (len > 12 && line[12] != ' ')
+    return fail (error, UPSTREAM_FAULT, "Malformed status line");
+  for (gsize i = 13; i < len; i++)
+    if (!postern_http_is_field_char ((guchar) line[i]))
+      return fail (error, UPSTREAM_FAULT, "Invalid character in reason phrase");
+  return TRUE;
+}
+
+/* What the framing decision needs from the header table, in one pass. */
+typedef struct {
+  guint        host_count;
+  const char  *host;
+  gboolean     has_length;
+  guint64      length;
+  GString     *codings;   /* all Transfer-Encoding values, comma-joined */
+  gboolean     conn_close;
+  gboolean     conn_keep_alive;
+  gboolean     conn_upgrade;
+  gboolean     upgrade_websocket;
+  const char  *expect;
+  guint        expect_count;
+} HeaderFacts;
+
+static gboolean
+parse_length (const char *value, guint64 *out)
+{
+  guint64 n = 0;
+
+  if (*value == '\0')
+    return FALSE;
+  for (const char *c = value; *c != '\0'; c++)
+    {
+      guint d;
+
+      if (!g_ascii_isdigit (*c))
+        return FALSE;
+      d = (guint) (*c - '0');
+      if (n > ((guint64) G_MAXINT64 - d) / 10)
+        return FALSE;
+      n = n * 10 + d;
+    }
+  *out = n;
+  return TRUE;
+}
+
+static gboolean
+collect_facts (SoupMessageHeaders *headers, guint status, HeaderFacts *f, GError **error)
+{
+  SoupMessageHeadersIter iter;
+  const char *name;
+  const char *value;
+
+  soup_message_headers_iter_init (&iter, headers);
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    {
+      if (g_ascii_strcasecmp (name, "Content-Length") == 0)
+        {
+          guint64 n;
+
+          if (!parse_length (value, &n))
+            return fail (error, status, "Invalid Content-Length");
+          if (f->has_length && n != f->length)
+            return fail (error, status, "Conflicting Content-Length values");
+          f->has_length = TRUE;
+          f->length = n;
+        }
+      else if (g_ascii_strcasecmp (name, "Transfer-Encoding") == 0)
+        {
+          if (f->codings == NULL)
+            f->codings = g_string_new (value);
+          else
+            g_string_append_printf (f->codings, ",%s", value);
+        }
+      else if (g_ascii_strcasecmp (name, "Host") == 0)
+        {
+          f->host_count++;
+          f->host = value;
+        }
+      else if (g_ascii_strcasecmp (name, "Connection") == 0)
+        {
+          f->conn_close |= postern_http_list_has_token (value, "close");
+          f->conn_keep_alive |= postern_http_list_has_token (value, "keep-alive");
+          f->conn_upgrade |= postern_http_list_has_token (value, "upgrade");
+        }
+      else if (g_ascii_strcasecmp (name, "Upgrade") == 0)
+        f->upgrade_websocket |= postern_http_list_has_token (value, "websocket");
+      else if (g_ascii_strcasecmp (name, "Expect") == 0)
+        {
+          f->expect = value;
+          f->expect_count++;
+        }
+    }
+  return TRUE;
+}
+
+typedef enum {
+  CODINGS_CHUNKED,      /* chunked is the final coding */
+  CODINGS_NOT_CHUNKED,  /* valid codings, chunked absent */
+} Codings;
+
+/* Transfer codings we know the name of; they change nothing for framing. */
+static gboolean
+coding_is_known (const char *name, gsize len)
+{
+  static const char *const known[] = { "gzip", "x-gzip", "deflate", "compress", "x-compress" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (known); i++)
+    if (strlen (known[i]) == len && g_ascii_strncasecmp (name, known[i], len) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+parse_codings (const char *list, guint bad, guint unknown, Codings *out, GError **error)
+{
+  const char *p = list;
+  gboolean chunked_seen = FALSE;
+
+  for (;;)
+    {
+      const char *start;
+      const char *end;
+
+      while (*p == ' ' || *p == '\t')
+        p++;
+      start = p;
+      while (postern_http_is_tchar ((guchar) *p))
+        p++;
+      end = p;
+      while (*p == ' ' || *p == '\t')
+        p++;
+      if (end == start)
+        return fail (error, bad, "Empty transfer coding");
+      if (*p != ',' && *p != '\0')
+        return fail (error, unknown, "Transfer coding parameters are not supported");
+      if (chunked_seen)
+        return fail (error, bad, "Transfer coding after chunked");
+      if ((gsize) (end - start) == 7 && g_ascii_strncasecmp (start, "chunked", 7) == 0)
+        chunked_seen = TRUE;
+      else if (!coding_is_known (start, (gsize) (end - start)))
+        return fail (error, unknown, "Unknown transfer coding");
+      if (*p == '\0')
+        break;
+      p++;
+    }
+  *out = chunked_seen ? CODINGS_CHUNKED : CODINGS_NOT_CHUNKED;
+  return TRUE;
+}
+
+/* reg-name or IP-literal, with an optional port: no userinfo, path or space. */
+static gboolean
+host_is_valid (const char *host)
+{
+  if (*host == '\0')
+    return FALSE;
+  for (const char *c = host; *c != '\0'; c++)
+    if (!g_ascii_isalnum (*c) && strchr ("-._~!$&'()*+,;=%:[]", *c) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+request_semantics (PosternHttpRequest *req, const PosternHttpLimits *limits,
+                   HeaderFacts *f, GError **error)
+{
+  gboolean http11 = req->version == SOUP_HTTP_1_1;
+  Codings codings;
+
+  if (f->host_count > 1)
+    return fail (error, 400, "More than one Host header");
+  if (http11 && f->host_count == 0)
+    return fail (error, 400, "Host header required");
+  if (f->host_count == 1 && !host_is_valid (f->host))
+    return fail (error, 400, "Invalid Host header");
+  req->host = f->host;
+
+  if (f->codings != NULL)
+    {
+      if (!http11)
+        return fail (error, 400, "Transfer-Encoding in an HTTP/1.0 request");
+      if (f->has_length)
+        return fail (error, 400, "Both Content-Length and Transfer-Encoding");
+      if (!parse_codings (f->codings->str, 400, 501, &codings, error))
+        return FALSE;
+      if (codings != CODINGS_CHUNKED)
+        return fail (error, 400, "Final transfer coding is not chunked");
+      req->body = POSTERN_HTTP_BODY_CHUNKED;
+    }
+  else if (f->has_length && f->length > 0)
+    {
+      if (limits->max_body != 0 && f->length > limits->max_body)
+        return fail (error, 413, "Request body too large");
+      req->body = POSTERN_HTTP_BODY_LENGTH;
+      req->content_length = f->length;
+    }
+  else
+    req->body = POSTERN_HTTP_BODY_NONE;
+
+  if (f->expect_count > 1 ||
+      (f->expect != NULL && g_ascii_strcasecmp (f->expect, "100-continue") != 0))
+    return fail (error, 417, "Unsupported expectation");
+  req->expect_continue = f->expect != NULL && http11;
+
+  req->keep_alive = http11 ? !f->conn_close : (f->conn_keep_alive && !f->conn_close);
+  req->websocket = http11 && f->conn_upgrade && f->upgrade_websocket &&
+                   g_str_equal (req->method, "GET");
+  if (req->websocket && req->body != POSTERN_HTTP_BODY_NONE)
+    return fail (error, 400, "WebSocket upgrade request with a body");
+  return TRUE;
+}
+
+gboolean
+postern_http_parse_request (const char *buf, gsize len, const PosternHttpLimits *limits,
+                            PosternHttpRequest *req, GError **error)
+{
+  gsize head_length;
+  gsize start_len;
+  guint status;
+  HeaderFacts facts = { 0 };
+  gboolean ok;
+
+  memset (req, 0, sizeof *req);
+  if (!postern_http_find_head_end (buf, len, 0, limits->max_head, &head_length, error))
+    return FALSE;
+  if (!check_head_bytes (buf, head_length, 400, &start_len, error) ||
+      !check_request_line (buf, start_len, error))
+    return FALSE;
+
+  req->head_length = head_length;
+  req->headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+  status = soup_headers_parse_request (buf, (guint) head_length, req->headers,
+                                       &req->method, &req->target, &req->version);
+  if (status == SOUP_STATUS_EXPECTATION_FAILED)
+    return fail (error, 417, "Unsupported expectation");
+  if (status != SOUP_STATUS_OK)
+    return fail (error, 400, "Malformed request head");
+
+  ok = collect_facts (req->headers, 400, &facts, error) &&
+       request_semantics (req, limits, &facts, error);
+  if (facts.codings != NULL)
+    g_string_free (facts.codings, TRUE);
+  return ok;
+}
+
+void
+postern_http_request_clear (PosternHttpRequest *req)
+{
+  g_clear_pointer (&req->method, g_free);
+  g_clear_pointer (&req->target, g_free);
+  g_clear_pointer (&req->headers, soup_message_headers_unref);
+  req->host = NULL;
+}
+
+static gboolean
+response_semantics (PosternHttpResponse *resp, const char *request_method,
+                    HeaderFacts *f, GError **error)
+{
+  gboolean http11 = resp->version == SOUP_HTTP_1_1;
+  guint s = resp->status;
+  Codings codings = CODINGS_NOT_CHUNKED;
+
+  if (f->codings != NULL)
+    {
+      if (!http11)
+        return fail (error, UPSTREAM_FAULT, "Transfer-Encoding in an HTTP/1.0 response");
+      if (f->has_length)
+        return fail (error, UPSTREAM_FAULT, "Both Content-Length and Transfer-Encoding");
+      if (!parse_codings (f->codings->str, UPSTREAM_FAULT, UPSTREAM_FAULT, &codings, error))
+        return FALSE;
+    }
+  resp->keep_alive = http11 ? !f->conn_close : (f->conn_keep_alive && !f->conn_close);
+
+  if (s == 101)
+    {
+      resp->upgrade = TRUE;
+      resp->keep_alive = FALSE;
+      resp->body = POSTERN_HTTP_BODY_NONE;
+    }
+  else if (s < 200)
+    {
+      resp->interim = TRUE;
+      resp->body = POSTERN_HTTP_BODY_NONE;
+    }
+  else if (s == 204 || s == 304 || g_strcmp0 (request_method, "HEAD") == 0)
+    resp->body = POSTERN_HTTP_BODY_NONE;
+  else if (f->codings != NULL && codings == CODINGS_CHUNKED)
+    resp->body = POSTERN_HTTP_BODY_CHUNKED;
+  else if (f->codings == NULL && f->has_length)
+    {
+      resp->body = f->length > 0 ? POSTERN_HTTP_BODY_LENGTH : POSTERN_HTTP_BODY_NONE;
+      resp->content_length = f->length;
+    }
+  else
+    {
+      resp->body = POSTERN_HTTP_BODY_UNTIL_CLOSE;
+      resp->keep_alive = FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+postern_http_parse_response (const char *buf, gsize len, const PosternHttpLimits *limits,
+                             const char *request_method, PosternHttpResponse *resp,
+                             GError **error)
+{
+  gsize head_length;
+  gsize start_len;
+  HeaderFacts facts = { 0 };
+  g_autoptr(GError) local = NULL;
+  gboolean ok;
+
+  memset (resp, 0, sizeof *resp);
+  if (!postern_http_find_head_end (buf, len, 0, limits->max_head, &head_length, &local))
+    {
+      if (local == NULL)
+        return FALSE;
+      return fail (error, UPSTREAM_FAULT, "Upstream response head too large");
+    }
+  if (!check_head_bytes (buf, head_length, UPSTREAM_FAULT, &start_len, error) ||
+      !check_status_line (buf, start_len, error))
+    return FALSE;
+
+  resp->head_length = head_length;
+  resp->headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_RESPONSE);
+  if (!soup_headers_parse_response (buf, (guint) head_length, resp->headers,
+                                    &resp->version, &resp->status, &resp->reason))
+    return fail (error, UPSTREAM_FAULT, "Malformed response head");
+
+  ok = collect_facts (resp->headers, UPSTREAM_FAULT, &facts, error) &&
+       response_semantics (resp, request_method, &facts, error);
+  if (facts.codings != NULL)
+    g_string_free (facts.codings, TRUE);
+  return ok;
+}
+
+void
+postern_http_response_clear (PosternHttpResponse *resp)
+{
+  g_clear_pointer (&resp->reason, g_free);
+  g_clear_pointer (&resp->headers, soup_message_headers_unref);
+}

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "turn-addr.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+gboolean
+turn_addr_from_sockaddr (TurnAddr              *out,
+                         const struct sockaddr *sa,
+                         socklen_t              len)
+{
+  memset (out, 0, sizeof *out);
+  if (sa == NULL)
+    return FALSE;
+  if (sa->sa_family == AF_INET && len >= (socklen_t) sizeof (struct sockaddr_in))
+    {
+      const struct sockaddr_in *sin = (const struct sockaddr_in *) sa;
+      out->family = AF_INET;
+      out->port = ntohs (sin->sin_port);
+      memcpy (out->ip, &sin->sin_addr, 4);
+      return TRUE;
+    }
+  if (sa->sa_family == AF_INET6 && len >= (socklen_t) sizeof (struct sockaddr_in6))
+    {
+      const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *) sa;
+      out->family = AF_INET6;
+      out->port = ntohs (sin6->sin6_port);
+      memcpy (out->ip, &sin6->sin6_addr, 16);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+socklen_t
+turn_addr_to_sockaddr (const TurnAddr          *self,
+                       struct sockaddr_storage *out)
+{
+  memset (out, 0, sizeof *out);
+  if (self->family == AF_INET)
+    {
+      struct sockaddr_in *sin = (struct sockaddr_in *) out;
+      sin->sin_family = AF_INET;
+      sin->sin_port = htons (self->port);
+      memcpy (&sin->sin_addr, self->ip, 4);
+      return sizeof *sin;
+    }
+  if (self->family == AF_INET6)
+    {
+      struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *) out;
+      sin6->sin6_family = AF_INET6;
+      sin6->sin6_port = htons (self->port);
+      memcpy (&sin6->sin6_addr, self->ip, 16);
+      return sizeof *sin6;
+    }
+  return 0;
+}
+
+gboolean
+turn_addr_parse (TurnAddr    *out,
+                 const gchar *ip,
+                 guint16      port)
+{
+  memset (out, 0, sizeof *out);
+  if (ip == NULL)
+    return FALSE;
+  if (inet_pton (AF_INET, ip, out->ip) == 1)
+    out->family = AF_INET;
+  else if (inet_pton (AF_INET6, ip, out->ip) == 1)
+    out->family = AF_INET6;
+  else
+    {
+      memset (out, 0, sizeof *out);
+      return FALSE;
+    }
+  out->port = port;
+  return TRUE;
+}
+
+gsize
+turn_addr_ip_len (const TurnAddr *self)
+{
+  return self->family == AF_INET ? 4 : 16;
+}
+
+gboolean
+turn_addr_equal (const TurnAddr *a,
+                 const TurnAddr *b)
+{
+  return memcmp (a, b, sizeof *a) == 0;
+}
+
+gboolean
+turn_addr_ip_equal (const TurnAddr *a,
+                    const TurnAddr *b)
+{
+  return a->family == b->family && memcmp (a->ip, b->ip, sizeof a->ip) == 0;
+}
+
+guint
+turn_addr_hash (const TurnAddr *self,
+                gboolean        with_port)
+{
+  guint h = 2166136261u ^ self->family;
+
+  for (guint i = 0; i < sizeof self->ip; i++)
+    h = (h ^ self->ip[i]) * 16777619u;
+  if (with_port)
+    {
+      h = (h ^ (self->port & 0xff)) * 16777619u;
+      h = (h ^ (self->port >> 8)) * 16777619u;
+    }
+  return h;
+}
+
+gchar *
+turn_addr_to_string (const TurnAddr *self,
+                     gchar           buf[TURN_ADDR_STRLEN])
+{
+  gchar ip[INET6_ADDRSTRLEN];
+  int af = self->family == AF_INET ? AF_INET : AF_INET6;
+
+  if (inet_ntop (af, self->ip, ip, sizeof ip) == NULL)
+    g_strlcpy (ip, "?", sizeof ip);
+  if (self->family == AF_INET)
+    g_snprintf (buf, TURN_ADDR_STRLEN, "%s:%u", ip, self->port);
+  else
+    g_snprintf (buf, TURN_ADDR_STRLEN, "[%s]:%u", ip, self->port);
+  return buf;
+}
