@@ -189,6 +189,65 @@ srv_dns_wire_answers (const guint8 *data, gsize len, guint16 id)
   return len >= DNS_HEADER_LEN && (data[2] & 0x80) != 0 && ((guint16) (data[0] << 8 | data[1])) == id;
 }
 
+/* Moves *pos past a domain name: labels ending with the root label or a
+ * compression pointer. */
+static gboolean
+skip_name (const guint8 *data, gsize len, gsize *pos)
+{
+  for (guint labels = 0; labels < 128; labels++) {
+    guint8 label;
+
+    if (*pos >= len)
+      return FALSE;
+    label = data[*pos];
+    if ((label & 0xc0) == 0xc0) {
+      *pos += 2;
+      return *pos <= len;
+    }
+    if ((label & 0xc0) != 0)
+      return FALSE;
+    *pos += 1u + label;
+    if (label == 0)
+      return *pos <= len;
+  }
+  return FALSE;
+}
+
+/* RFC 8945 5.1: at most one TSIG, and only as the last record. Checked
+ * before ldns parses the message, as ldns 1.8 leaks all but the last of
+ * several TSIG records. */
+gboolean
+srv_dns_wire_tsig_placement_ok (const guint8 *data, gsize len)
+{
+  gsize pos = DNS_HEADER_LEN;
+  guint qd, rrs;
+
+  if (len < DNS_HEADER_LEN)
+    return FALSE;
+  qd = (guint) data[4] << 8 | data[5];
+  rrs = ((guint) data[6] << 8 | data[7]) + ((guint) data[8] << 8 | data[9]) + ((guint) data[10] << 8 | data[11]);
+  for (guint i = 0; i < qd; i++) {
+    if (!skip_name (data, len, &pos) || len - pos < 4)
+      return FALSE;
+    pos += 4;
+  }
+  for (guint i = 0; i < rrs; i++) {
+    guint type, rdlength;
+
+    if (!skip_name (data, len, &pos) || len - pos < 10)
+      return FALSE;
+    type = (guint) data[pos] << 8 | data[pos + 1];
+    rdlength = (guint) data[pos + 8] << 8 | data[pos + 9];
+    pos += 10;
+    if (len - pos < rdlength)
+      return FALSE;
+    pos += rdlength;
+    if (type == LDNS_RR_TYPE_TSIG && i != rrs - 1)
+      return FALSE;
+  }
+  return TRUE;
+}
+
 static ldns_pkt *
 parse_reply (const SrvDnsMessage *request, GBytes *reply, GError **error)
 {
@@ -200,11 +259,32 @@ parse_reply (const SrvDnsMessage *request, GBytes *reply, GError **error)
     g_set_error (error, SRV_DNS_ERROR, SRV_DNS_ERROR_MISMATCH, "the answer does not match the request");
     return NULL;
   }
-  if (ldns_wire2pkt (&pkt, data, len) != LDNS_STATUS_OK) {
+  if (!srv_dns_wire_tsig_placement_ok (data, len) || ldns_wire2pkt (&pkt, data, len) != LDNS_STATUS_OK) {
     g_set_error (error, SRV_DNS_ERROR, SRV_DNS_ERROR_MALFORMED, "the server's answer is malformed");
     return NULL;
   }
   return pkt;
+}
+
+static gboolean
+dname_equals (const ldns_rdf *rdf, const gchar *text)
+{
+  ldns_rdf *name = ldns_dname_new_frm_str (text);
+  gboolean equal = name != NULL && ldns_rdf_get_type (rdf) == LDNS_RDF_TYPE_DNAME &&
+                   ldns_dname_compare (rdf, name) == 0;
+
+  if (name != NULL)
+    ldns_rdf_deep_free (name);
+  return equal;
+}
+
+static gboolean
+tsig_is_ours (const ldns_rr *tsig, const SrvTsigKey *key)
+{
+  g_autofree gchar *algorithm = g_strconcat (key->algorithm, ".", NULL);
+
+  return ldns_rr_rd_count (tsig) == 7 && dname_equals (ldns_rr_owner (tsig), key->name) &&
+         dname_equals (ldns_rr_rdf (tsig, 0), algorithm);
 }
 
 gboolean
@@ -236,7 +316,15 @@ srv_dns_check_update_reply (const SrvDnsMessage *request, GBytes *reply, const S
   if (tsig == NULL || request->mac == NULL) {
     g_set_error (error, SRV_DNS_ERROR, SRV_DNS_ERROR_BAD_ANSWER_SIGNATURE, "the server's answer is not signed");
     goto out;
-  } else {
+  }
+  /* Same key name and algorithm as ours; this also keeps ldns's verifier
+   * off its paths for unknown algorithms. */
+  if (!tsig_is_ours (tsig, key)) {
+    g_set_error (error, SRV_DNS_ERROR, SRV_DNS_ERROR_BAD_ANSWER_SIGNATURE,
+                 "the server's answer is signed with another key or algorithm");
+    goto out;
+  }
+  {
     gsize len = 0;
     const guint8 *data = g_bytes_get_data (reply, &len);
     gsize mac_len = 0;

@@ -42,6 +42,8 @@ gboolean       srv_dns_wire_truncated     (const guint8     *data,
 gboolean       srv_dns_wire_answers       (const guint8     *data,
                                            gsize             len,
                                            guint16           id);
+gboolean       srv_dns_wire_tsig_placement_ok (const guint8 *data,
+                                               gsize         len);
 gboolean       srv_dns_check_update_reply (const SrvDnsMessage *request,
                                            GBytes           *reply,
                                            const SrvTsigKey *key,

@@ -348,6 +348,33 @@ test_wire_header_checks (void)
   g_assert_false (srv_dns_wire_answers (query, sizeof query, 0x1234));
 }
 
+/* Two TSIG records, or one that is not last, never reach ldns. */
+static void
+test_tsig_placement (void)
+{
+  g_autoptr(GBytes) one = make_tsig_error_answer (0x1234, LDNS_RCODE_NOTAUTH, 16);
+  g_autoptr(GByteArray) two = g_byte_array_new ();
+  gsize len = 0;
+  const guint8 *data = g_bytes_get_data (one, &len);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SrvDnsMessage) query = srv_dns_query_new ("_pexapp._tcp.example.test.", &error);
+
+  g_assert_true (srv_dns_wire_tsig_placement_ok (data, len));
+  g_byte_array_append (two, data, (guint) len);
+  g_byte_array_append (two, data + 12, (guint) len - 12);
+  two->data[11] = 2;
+  g_assert_false (srv_dns_wire_tsig_placement_ok (two->data, two->len));
+  g_assert_false (srv_dns_wire_tsig_placement_ok (data, len - 1));
+  /* Through the public parser: refused as malformed. */
+  two->data[0] = (guint8) (query->id >> 8);
+  two->data[1] = (guint8) query->id;
+  {
+    g_autoptr(GBytes) bytes = g_bytes_new (two->data, two->len);
+    g_assert_null (srv_dns_parse_srv_answer (query, bytes, &error));
+    g_assert_error (error, SRV_DNS_ERROR, SRV_DNS_ERROR_MALFORMED);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -357,5 +384,6 @@ main (int argc, char **argv)
   g_test_add_func ("/srv/dns/answers", test_answers);
   g_test_add_func ("/srv/dns/query-and-answer", test_query_and_answer);
   g_test_add_func ("/srv/dns/wire-header-checks", test_wire_header_checks);
+  g_test_add_func ("/srv/dns/tsig-placement", test_tsig_placement);
   return g_test_run ();
 }
