@@ -16,7 +16,8 @@ typedef enum {
 typedef struct {
   ServeMode mode;
   GSocket *udp;
-  GSocketService *tcp;
+  GSocket *tcp;
+  GThread *tcp_thread;
   GInetSocketAddress *address;
   guint udp_seen;
   guint tcp_seen;
@@ -60,16 +61,22 @@ udp_cb (GSocket *socket, GIOCondition condition, gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-static gboolean
-tcp_cb (GSocketService *service, GSocketConnection *connection, GObject *source, gpointer user_data)
+/* Serves one TCP connection, blocking, in its own thread. */
+static gpointer
+tcp_thread (gpointer user_data)
 {
   Fake *fake = user_data;
-  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (connection));
-  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+  g_autoptr(GSocket) client = g_socket_accept (fake->tcp, NULL, NULL);
+  g_autoptr(GSocketConnection) connection = NULL;
+  GInputStream *in;
+  GOutputStream *out;
   guint8 length[2], query[512], answer[1024];
   gsize len, got = 0;
 
-  /* Blocking is fine here: the client wrote everything before reading. */
+  g_assert_nonnull (client);
+  connection = g_socket_connection_factory_create_connection (client);
+  in = g_io_stream_get_input_stream (G_IO_STREAM (connection));
+  out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
   g_assert_true (g_input_stream_read_all (in, length, 2, &got, NULL, NULL));
   len = (gsize) length[0] << 8 | length[1];
   g_assert_cmpuint (len, <=, sizeof query);
@@ -82,7 +89,7 @@ tcp_cb (GSocketService *service, GSocketConnection *connection, GObject *source,
   length[1] = (guint8) (len + 600);
   g_output_stream_write_all (out, length, 2, NULL, NULL, NULL);
   g_output_stream_write_all (out, answer, len + 600, NULL, NULL, NULL);
-  return TRUE;
+  return NULL;
 }
 
 static void
@@ -106,20 +113,22 @@ fake_start (Fake *fake, ServeMode mode)
   source = g_socket_create_source (fake->udp, G_IO_IN, NULL);
   g_source_set_callback (source, G_SOURCE_FUNC (udp_cb), fake, NULL);
   g_source_attach (source, NULL);
-  fake->tcp = g_threaded_socket_service_new (1);
-  g_assert_true (g_socket_listener_add_inet_port (G_SOCKET_LISTENER (fake->tcp), port, NULL, &error) ||
-                 error != NULL);
+  fake->tcp = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
   g_assert_no_error (error);
-  g_signal_connect (fake->tcp, "run", G_CALLBACK (tcp_cb), fake);
-  g_socket_service_start (fake->tcp);
+  g_assert_true (g_socket_bind (fake->tcp, bound, TRUE, &error));
+  g_assert_true (g_socket_listen (fake->tcp, &error));
+  g_assert_no_error (error);
+  if (mode == SERVE_TRUNCATE)
+    fake->tcp_thread = g_thread_new ("fake-tcp", tcp_thread, fake);
   fake->address = G_INET_SOCKET_ADDRESS (g_inet_socket_address_new (loopback, port));
 }
 
 static void
 fake_stop (Fake *fake)
 {
-  g_socket_service_stop (fake->tcp);
-  g_socket_listener_close (G_SOCKET_LISTENER (fake->tcp));
+  if (fake->tcp_thread != NULL)
+    g_thread_join (fake->tcp_thread);
+  g_socket_close (fake->tcp, NULL);
   g_object_unref (fake->tcp);
   g_socket_close (fake->udp, NULL);
   g_object_unref (fake->udp);
