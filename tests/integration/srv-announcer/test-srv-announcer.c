@@ -205,16 +205,22 @@ fixture_set_up (Fixture *f, ServerKind kind, const gchar *secret, int key_mode)
 }
 
 static void
-write_announcer (Fixture *f, guint16 port)
+write_announcer_with (Fixture *f, guint16 port, const gchar *extra)
 {
   g_autofree gchar *dropin = NULL;
 
   if (port == 0)
-    dropin = g_strdup ("[srv-announcer]\nzone = " ZONE "\n");
+    dropin = g_strdup_printf ("[srv-announcer]\nzone = " ZONE "\n%s", extra);
   else
-    dropin = g_strdup_printf ("[srv-announcer]\nserver = 127.0.0.1:%u\nzone = " ZONE "\ntsig-key-file = %s\n",
-                              port, f->key_path);
+    dropin = g_strdup_printf ("[srv-announcer]\nserver = 127.0.0.1:%u\nzone = " ZONE "\ntsig-key-file = %s\n%s",
+                              port, f->key_path, extra);
   postern_test_daemon_write_dropin (f->d, "70-srv-announcer.conf", dropin);
+}
+
+static void
+write_announcer (Fixture *f, guint16 port)
+{
+  write_announcer_with (f, port, "");
 }
 
 static void
@@ -319,11 +325,34 @@ run_lifecycle (ServerKind kind)
   wait_answer (&f, TRUE);
   wait_status (&f, "published  yes");
 
+  /* Reload with another priority: exactly our old RR goes, the new comes. */
+  write_announcer_with (&f, f.dns->port, "priority = 15\n");
+  g_assert_cmpint (postern_test_ctl (f.d, NULL, NULL, "reload", NULL), ==, 0);
+  wait_answer (&f, FALSE);
+  {
+    gint64 deadline = g_get_monotonic_time () + WAIT_US;
+    g_autofree gchar *answer = NULL;
+
+    while (g_get_monotonic_time () < deadline) {
+      g_free (answer);
+      answer = srv_answer (f.dns);
+      if (strstr (answer, "15 100 443 proxy1.example.test.") != NULL)
+        break;
+      g_usleep (100 * 1000);
+    }
+    g_assert_nonnull (strstr (answer, "15 100 443 proxy1.example.test."));
+    g_assert_nonnull (strstr (answer, OTHER));
+  }
+  wait_status (&f, "published  yes");
+  g_clear_pointer (&records, g_free);
+  g_assert_cmpint (postern_test_ctl (f.d, &records, NULL, "srv", "records", NULL), ==, 0);
+  g_assert_cmpstr (records, ==, "_pexapp._tcp.example.test. 300 IN SRV 15 100 443 proxy1.example.test.\n");
+
   /* Stop: withdrawn before posternd exits. */
   g_assert_cmpint (postern_test_daemon_stop (f.d), ==, 0);
   after_stop = srv_answer (f.dns);
   g_assert_nonnull (strstr (after_stop, OTHER));
-  g_assert_null (strstr (after_stop, OURS));
+  g_assert_null (strstr (after_stop, "proxy1"));
   log = postern_test_daemon_read_log (f.d);
   g_assert_nonnull (strstr (log, "withdrawal finished"));
   g_assert_null (strstr (log, f.dns->secret));
