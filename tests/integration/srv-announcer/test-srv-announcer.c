@@ -275,6 +275,37 @@ wait_answer (Fixture *f, gboolean ours_present)
   g_error ("our record never %s: %s", ours_present ? "appeared" : "went", answer);
 }
 
+/* Someone else deletes our record: knsupdate, the reference client. */
+static void
+delete_ours_by_hand (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE,
+                                               &error, "knsupdate", NULL);
+  g_autofree gchar *script = g_strdup_printf ("server 127.0.0.1 %u\nkey hmac-sha256:postern-key %s\nzone " ZONE ".\n"
+                                              "update delete _pexapp._tcp." ZONE ". SRV " OURS "\nsend\nquit\n",
+                                              f->dns->port, f->dns->secret);
+
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (p, script, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (p));
+  g_assert_cmpint (g_subprocess_get_exit_status (p), ==, 0);
+}
+
+static void
+call_announce (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = g_dbus_connection_call_sync (f->d->connection, "org.postern.Postern1",
+                                                           "/org/postern/Postern1/srv_announcer",
+                                                           "org.postern.Postern1.SrvAnnouncer", "Announce", NULL,
+                                                           NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (reply);
+}
+
 static void
 set_nodes (Fixture *f, const gchar *nodes)
 {
@@ -308,6 +339,12 @@ run_lifecycle (ServerKind kind)
   g_assert_nonnull (strstr (status, "server: 127.0.0.1:"));
   g_assert_cmpint (postern_test_ctl (f.d, &records, NULL, "srv", "records", NULL), ==, 0);
   g_assert_cmpstr (records, ==, "_pexapp._tcp.example.test. 300 IN SRV 10 100 443 proxy1.example.test.\n");
+
+  /* Deleted behind our back: Announce() puts it back at once. */
+  delete_ours_by_hand (&f);
+  wait_answer (&f, FALSE);
+  call_announce (&f);
+  wait_answer (&f, TRUE);
 
   /* One node down is not all down. */
   set_nodes (&f, "node1:down;node2:up");
