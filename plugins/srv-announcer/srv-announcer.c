@@ -33,6 +33,7 @@ typedef struct {
   GHashTable *upstreams;    /* node -> state */
   gboolean all_down;
   guint event_sub;
+  guint reload_sub;
   GCancellable *cancellable;
   gboolean busy;
   gboolean again;
@@ -396,6 +397,52 @@ upstream_state_cb (PosternEventBus *bus, const gchar *name, GVariant *payload, g
   publish_properties (self);
 }
 
+static void
+log_records (SrvAnnouncer *self)
+{
+  for (guint i = 0; i < self->settings->records->len; i++) {
+    g_autofree gchar *line = srv_record_to_zone_line (g_ptr_array_index (self->settings->records, i));
+    postern_debug (self->context, "record: %s", line);
+  }
+}
+
+static gboolean
+same_records (GPtrArray *a, GPtrArray *b)
+{
+  if (a->len != b->len)
+    return FALSE;
+  for (guint i = 0; i < a->len; i++) {
+    SrvRecord *x = g_ptr_array_index (a, i), *y = g_ptr_array_index (b, i);
+    if (!srv_record_equal (x, y) || x->ttl != y->ttl)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* Another plugin's reload (turn, stun) can change the ports we announce. */
+static void
+config_reloaded_cb (PosternEventBus *bus, const gchar *name, GVariant *payload, gpointer user_data)
+{
+  SrvAnnouncer *self = user_data;
+  g_autoptr(GError) error = NULL;
+  SrvSettings *settings = srv_settings_new (self->context, postern_context_get_config (self->context), &error);
+
+  if (settings == NULL) {
+    postern_warning (self->context, "records not rebuilt after the reload: %s", error->message);
+    return;
+  }
+  if (same_records (settings->records, self->settings->records)) {
+    srv_settings_free (settings);
+    return;
+  }
+  srv_settings_free (self->settings);
+  self->settings = settings;
+  merge_records (self);
+  log_records (self);
+  publish_properties (self);
+  sync_now (self);
+}
+
 static gboolean
 handle_announce (PosternSrvAnnouncer *skeleton, GDBusMethodInvocation *invocation, gpointer user_data)
 {
@@ -409,15 +456,6 @@ handle_announce (PosternSrvAnnouncer *skeleton, GDBusMethodInvocation *invocatio
   sync_now (self);
   postern_srv_announcer_complete_announce (skeleton, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-static void
-log_records (SrvAnnouncer *self)
-{
-  for (guint i = 0; i < self->settings->records->len; i++) {
-    g_autofree gchar *line = srv_record_to_zone_line (g_ptr_array_index (self->settings->records, i));
-    postern_debug (self->context, "record: %s", line);
-  }
 }
 
 static gpointer
@@ -444,6 +482,8 @@ srv_announcer_start (PosternContext *context, GError **error)
   }
   self->event_sub = postern_event_bus_subscribe (postern_context_get_event_bus (context),
                                                  POSTERN_EVENT_UPSTREAM_STATE, upstream_state_cb, self, NULL);
+  self->reload_sub = postern_event_bus_subscribe (postern_context_get_event_bus (context),
+                                                  POSTERN_EVENT_CONFIG_RELOADED, config_reloaded_cb, self, NULL);
   log_records (self);
   if (self->settings->server == NULL)
     postern_info (context, "no server set: %u records listed for manual entry", self->entries->len);
@@ -493,6 +533,7 @@ srv_announcer_stop (gpointer plugin, PosternContext *context)
   gint64 left_ms = (postern_context_get_stop_deadline (context) - g_get_monotonic_time ()) / 1000;
 
   postern_event_bus_unsubscribe (postern_context_get_event_bus (context), self->event_sub);
+  postern_event_bus_unsubscribe (postern_context_get_event_bus (context), self->reload_sub);
   g_signal_handlers_disconnect_by_data (self->skeleton, self);
   if (self->timer != 0) {
     g_source_remove (self->timer);

@@ -174,15 +174,13 @@ dns_server_stop (DnsServer *dns)
 }
 
 static void
-link_plugin (const gchar *dir, const gchar *env)
+link_plugin (const gchar *dir, const gchar *env, const gchar *name)
 {
   const gchar *target = g_getenv (env);
-  g_autofree gchar *base = NULL;
   g_autofree gchar *link = NULL;
 
   g_assert_nonnull (target);
-  base = g_path_get_basename (target);
-  link = g_build_filename (dir, base, NULL);
+  link = g_build_filename (dir, name, NULL);
   g_assert_cmpint (symlink (target, link), ==, 0);
 }
 
@@ -193,8 +191,9 @@ fixture_set_up (Fixture *f, ServerKind kind, const gchar *secret, int key_mode)
 
   f->dns = kind == (ServerKind) -1 ? NULL : dns_server_start (kind);
   f->plugin_dir = g_dir_make_tmp ("srv-plugins-XXXXXX", NULL);
-  link_plugin (f->plugin_dir, "SRV_ANNOUNCER_PLUGIN");
-  link_plugin (f->plugin_dir, "UPSTREAM_SIM_PLUGIN");
+  link_plugin (f->plugin_dir, "SRV_ANNOUNCER_PLUGIN", "srv-announcer.so");
+  link_plugin (f->plugin_dir, "UPSTREAM_SIM_PLUGIN", "upstream-sim.so");
+  link_plugin (f->plugin_dir, "TURN_SIM_PLUGIN", "turn.so");
   f->d = postern_test_daemon_new (f->plugin_dir);
   f->key_path = g_build_filename (f->d->root, "tsig.key", NULL);
   key = g_strdup_printf ("hmac-sha256 postern-key %s\n",
@@ -448,6 +447,56 @@ test_bind_wrong_key (void)
   run_wrong_key (SERVER_BIND);
 }
 
+static void
+wait_for (DnsServer *dns, const gchar *name, const gchar *present, const gchar *absent)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_US;
+  g_autofree gchar *answer = NULL;
+
+  while (g_get_monotonic_time () < deadline) {
+    g_free (answer);
+    answer = kdig (dns, "SRV", name);
+    if (answer != NULL && strstr (answer, present) != NULL && (absent == NULL || strstr (answer, absent) == NULL))
+      return;
+    g_usleep (100 * 1000);
+  }
+  g_error ("%s never showed '%s'%s%s: %s", name, present, absent ? " without " : "", absent ? absent : "",
+           answer ? answer : "(kdig failed)");
+}
+
+/* The TURN plugin's ports, read from its configuration: one record per port
+ * in [turn] listen, following a reload of [turn] alone. */
+static void
+test_knot_turn_ports (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *records = NULL;
+  g_autofree gchar *after_stop = NULL;
+
+  fixture_set_up (&f, SERVER_KNOT, NULL, 0600);
+  postern_test_daemon_write_dropin (f.d, "30-turn.conf", "[turn]\nlisten = 0.0.0.0:3478;[::]:3478\n");
+  write_announcer_with (&f, f.dns->port, "records = pexapp;turn;stun\n");
+  g_assert_true (postern_test_daemon_start (f.d, &error));
+  g_assert_no_error (error);
+  wait_for (f.dns, "_turn._udp." ZONE, "10 100 3478 proxy1.example.test.", NULL);
+  wait_answer (&f, TRUE);
+  g_assert_cmpint (postern_test_ctl (f.d, &records, NULL, "srv", "records", NULL), ==, 0);
+  g_assert_cmpstr (records, ==,
+                   "_pexapp._tcp.example.test. 300 IN SRV 10 100 443 proxy1.example.test.\n"
+                   "_turn._udp.example.test. 300 IN SRV 10 100 3478 proxy1.example.test.\n");
+
+  postern_test_daemon_write_dropin (f.d, "30-turn.conf", "[turn]\nlisten = 0.0.0.0:3479\n");
+  g_assert_cmpint (postern_test_ctl (f.d, NULL, NULL, "reload", NULL), ==, 0);
+  wait_for (f.dns, "_turn._udp." ZONE, "10 100 3479 proxy1.example.test.", "3478");
+
+  g_assert_cmpint (postern_test_daemon_stop (f.d), ==, 0);
+  after_stop = kdig (f.dns, "SRV", "_turn._udp." ZONE);
+  g_assert_nonnull (after_stop);
+  g_assert_null (strstr (after_stop, "proxy1"));
+  fixture_tear_down (&f);
+}
+
 /* Nobody answers: retried in the background while posternd keeps serving
  * D-Bus; stop gives up at the stop deadline. */
 static void
@@ -534,6 +583,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/srv-announcer/knot/lifecycle", test_knot_lifecycle);
   g_test_add_func ("/srv-announcer/knot/wrong-key", test_knot_wrong_key);
+  g_test_add_func ("/srv-announcer/knot/turn-ports", test_knot_turn_ports);
   g_test_add_func ("/srv-announcer/bind/lifecycle", test_bind_lifecycle);
   g_test_add_func ("/srv-announcer/bind/wrong-key", test_bind_wrong_key);
   g_test_add_func ("/srv-announcer/unreachable", test_unreachable);
