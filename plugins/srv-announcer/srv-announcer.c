@@ -19,6 +19,8 @@ typedef struct {
   SrvRecord *record;
   gboolean wanted;   /* should be on the server now */
   gboolean stale;    /* no longer configured: dropped once withdrawn */
+  gboolean sent;     /* part of the round in flight */
+  gboolean sent_up;  /* ... as an addition (else as a deletion) */
   const gchar *state;
   gchar *result;
   gboolean verified;
@@ -188,6 +190,8 @@ static void
 round_done (SrvAnnouncer *self, gboolean ok)
 {
   self->busy = FALSE;
+  for (guint i = 0; i < self->entries->len; i++)
+    ((Entry *) g_ptr_array_index (self->entries, i))->sent = FALSE;
   g_clear_pointer (&self->request, srv_dns_message_free);
   g_clear_pointer (&self->owners, g_ptr_array_unref);
   publish_properties (self);
@@ -232,7 +236,7 @@ query_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     Entry *entry = g_ptr_array_index (self->entries, i);
     gboolean present = FALSE;
 
-    if (g_ascii_strcasecmp (entry->record->owner, self->request->owner) != 0)
+    if (!entry->sent || g_ascii_strcasecmp (entry->record->owner, self->request->owner) != 0)
       continue;
     if (seen == NULL) {
       g_autofree gchar *text = g_strdup_printf ("NOERROR, not verified: %s", error->message);
@@ -241,7 +245,7 @@ query_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     }
     for (guint j = 0; j < seen->len; j++)
       present = present || srv_record_equal (g_ptr_array_index (seen, j), entry->record);
-    if (present == entry_should_be_up (self, entry))
+    if (present == entry->sent_up)
       entry_set_result (entry, entry->state, "NOERROR, verified", TRUE);
     else
       entry_set_result (entry, entry->state,
@@ -265,7 +269,7 @@ verify_next (SrvAnnouncer *self)
     /* Withdrawn and verified stale records are forgotten. */
     for (guint i = self->entries->len; i > 0; i--) {
       Entry *entry = g_ptr_array_index (self->entries, i - 1);
-      if (entry->stale && g_str_equal (entry->state, "withdrawn"))
+      if (entry->stale && entry->sent && !entry->sent_up && g_str_equal (entry->state, "withdrawn"))
         g_ptr_array_remove_index (self->entries, i - 1);
     }
     round_done (self, TRUE);
@@ -298,10 +302,10 @@ update_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     /* The record state stays as it was: only the result says what failed. */
     for (guint i = 0; i < self->entries->len; i++) {
       Entry *entry = g_ptr_array_index (self->entries, i);
-      gboolean up = entry_should_be_up (self, entry);
-      const gchar *state = (g_str_equal (entry->state, "pending") && up) ? "failed" : entry->state;
+      const gchar *state = (g_str_equal (entry->state, "pending") && entry->sent_up) ? "failed" : entry->state;
 
-      entry_set_result (entry, state, error->message, entry->verified);
+      if (entry->sent)
+        entry_set_result (entry, state, error->message, entry->verified);
     }
     postern_warning (self->context, "update of zone %s at %s failed: %s", self->settings->zone,
                      self->settings->server_text, error->message);
@@ -312,11 +316,12 @@ update_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   self->owners = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; i < self->entries->len; i++) {
     Entry *entry = g_ptr_array_index (self->entries, i);
-    gboolean up = entry_should_be_up (self, entry);
     gboolean listed = FALSE;
 
-    entry_set_result (entry, up ? "published" : "withdrawn", "NOERROR", FALSE);
-    if (up)
+    if (!entry->sent)
+      continue;
+    entry_set_result (entry, entry->sent_up ? "published" : "withdrawn", "NOERROR", FALSE);
+    if (entry->sent_up)
       added++;
     else
       removed++;
@@ -354,7 +359,10 @@ sync_now (SrvAnnouncer *self)
   }
   for (guint i = 0; i < self->entries->len; i++) {
     Entry *entry = g_ptr_array_index (self->entries, i);
-    g_ptr_array_add (entry_should_be_up (self, entry) ? add : remove, entry->record);
+
+    entry->sent = TRUE;
+    entry->sent_up = entry_should_be_up (self, entry);
+    g_ptr_array_add (entry->sent_up ? add : remove, entry->record);
   }
   if (add->len == 0 && remove->len == 0) {
     set_last_result (self, "nothing to publish");
