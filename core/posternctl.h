@@ -5,7 +5,9 @@
 
 G_BEGIN_DECLS
 
-/* What every posternctl command gets: the connection to posternd's bus. */
+/* What every posternctl command gets: the connection to posternd's bus.
+ * Each plugin's commands live in their own posternctl-NAME.c and take a row
+ * in the command table of posternctl.c. */
 typedef struct {
   GDBusConnection *connection;
   const gchar *bus;

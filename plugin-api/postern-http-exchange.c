@@ -354,7 +354,8 @@ postern_http_exchange_set_drain_func (PosternHttpExchange *self, PosternHttpNoti
 /**
  * postern_http_exchange_set_closed_func:
  * @self: an exchange
- * @func: (nullable) (scope notified): called once if the client goes away first
+ * @func: (nullable) (scope notified): called once if the client goes away, or the
+ *   request body turns out malformed, before the response completed
  * @user_data: data for @func
  */
 void

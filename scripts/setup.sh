@@ -33,6 +33,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
+# npm clients the integration tests drive (stun, playwright-core, axe-core).
+lock=$root/tests/node/package-lock.json
+if [ -f "$lock" ] && { [ ! -d "$root/tests/node/node_modules" ] || [ "$lock" -nt "$root/tests/node/node_modules" ]; }; then
+  npm --prefix "$root/tests/node" ci --no-audit --no-fund >/dev/null
+  touch "$root/tests/node/node_modules"
+fi
+
 if [ -d "$builddir" ]; then
   meson setup --reconfigure "$builddir" "$root" >/dev/null
 else

@@ -399,6 +399,26 @@ chunk_data_cb (const char *data, gsize len, gpointer user_data)
     conn->body_func (conn->exchange, (const guint8 *) data, len, FALSE, conn->body_data);
 }
 
+/* A malformed body: the handler hears the request is gone (its closed
+ * func), the client gets a 400 if nothing was answered yet. */
+static void
+body_failed (PosternFrontConn *conn, const gchar *message)
+{
+  PosternHttpNotify closed_func = conn->closed_func;
+
+  conn->closed_func = NULL;
+  conn->body_func = NULL;
+  conn->body_done = TRUE;
+  if (closed_func != NULL && conn->exchange != NULL)
+    closed_func (conn->exchange, conn->closed_data);
+  if (conn->state == CONN_CLOSED)
+    return;
+  if (!conn->response_started)
+    respond_simple (conn, SOUP_STATUS_BAD_REQUEST, NULL, message);
+  else
+    postern_front_conn_close (conn, message);
+}
+
 /* Hands buffered body bytes to the handler; returns how many input bytes
  * belonged to the body. */
 static gsize
@@ -428,7 +448,7 @@ deliver_body (PosternFrontConn *conn, const guint8 *data, gsize len)
     break;
   case POSTERN_HTTP_CHUNK_ERROR:
   default:
-    postern_front_conn_close (conn, error != NULL ? error->message : "bad chunked body");
+    body_failed (conn, error != NULL ? error->message : "bad chunked body");
     return len;
   }
   return consumed;
@@ -763,6 +783,13 @@ dispatch (PosternFrontConn *conn)
     redirect_to_https (conn);
     return;
   }
+  /* Handlers get the body de-chunked; any other transfer coding would reach
+   * them still encoded. */
+  if (conn->request.body == POSTERN_HTTP_BODY_CHUNKED &&
+      g_ascii_strcasecmp (soup_message_headers_get_list (conn->request.headers, "Transfer-Encoding"), "chunked") != 0) {
+    respond_simple (conn, SOUP_STATUS_NOT_IMPLEMENTED, NULL, "only the chunked transfer coding is supported");
+    return;
+  }
   if (conn->request.websocket) {
     respond_simple (conn, SOUP_STATUS_NOT_IMPLEMENTED, NULL, "WebSocket upgrades are not supported yet");
     return;
@@ -790,6 +817,19 @@ parse_head (PosternFrontConn *conn)
     if (error != NULL) {
       conn->state = CONN_HANDLING;
       respond_simple (conn, (guint) error->code, NULL, error->message);
+      return;
+    }
+    /* A bare LF would never end the head: refuse it now, not at the timeout. */
+    for (gsize i = MAX (conn->scanned, 1); i < conn->in_len; i++) {
+      if (conn->in[i] == '\n' && conn->in[i - 1] != '\r') {
+        conn->state = CONN_HANDLING;
+        respond_simple (conn, SOUP_STATUS_BAD_REQUEST, NULL, "bare LF in the request head");
+        return;
+      }
+    }
+    if (conn->in_len > 0 && conn->in[0] == '\n') {
+      conn->state = CONN_HANDLING;
+      respond_simple (conn, SOUP_STATUS_BAD_REQUEST, NULL, "bare LF in the request head");
       return;
     }
     conn->scanned = conn->in_len;

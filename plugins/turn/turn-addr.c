@@ -57,6 +57,38 @@ turn_addr_to_sockaddr (const TurnAddr          *self,
   return 0;
 }
 
+/* From an XOR-PEER-ADDRESS and the like, already decoded by the codec. */
+gboolean
+turn_addr_from_stun (TurnAddr                 *out,
+                     const PosternStunAddress *stun)
+{
+  memset (out, 0, sizeof *out);
+  if (stun->family == POSTERN_STUN_FAMILY_IPV4)
+    {
+      out->family = AF_INET;
+      memcpy (out->ip, stun->address, 4);
+    }
+  else if (stun->family == POSTERN_STUN_FAMILY_IPV6)
+    {
+      out->family = AF_INET6;
+      memcpy (out->ip, stun->address, 16);
+    }
+  else
+    return FALSE;
+  out->port = stun->port;
+  return TRUE;
+}
+
+void
+turn_addr_to_stun (const TurnAddr     *self,
+                   PosternStunAddress *out)
+{
+  memset (out, 0, sizeof *out);
+  out->family = self->family == AF_INET ? POSTERN_STUN_FAMILY_IPV4 : POSTERN_STUN_FAMILY_IPV6;
+  out->port = self->port;
+  memcpy (out->address, self->ip, turn_addr_ip_len (self));
+}
+
 gboolean
 turn_addr_parse (TurnAddr    *out,
                  const gchar *ip,

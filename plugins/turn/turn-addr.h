@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include <glib.h>
+#include <postern.h>
 #include <sys/socket.h>
 
 G_BEGIN_DECLS
@@ -18,6 +18,12 @@ typedef struct {
 
 G_STATIC_ASSERT (sizeof (TurnAddr) == 20);
 
+/* A client's 5-tuple; the transport is always UDP. */
+typedef struct {
+  TurnAddr client;   /* the client's address as seen by the server */
+  TurnAddr server;   /* the local address the request arrived on */
+} TurnFiveTuple;
+
 #define TURN_ADDR_STRLEN 56  /* "[" INET6_ADDRSTRLEN "]:65535" and NUL */
 
 gboolean turn_addr_from_sockaddr (TurnAddr              *out,
@@ -25,6 +31,10 @@ gboolean turn_addr_from_sockaddr (TurnAddr              *out,
                                   socklen_t              len);
 socklen_t turn_addr_to_sockaddr  (const TurnAddr          *self,
                                   struct sockaddr_storage *out);
+gboolean turn_addr_from_stun     (TurnAddr                 *out,
+                                  const PosternStunAddress *stun);
+void     turn_addr_to_stun       (const TurnAddr           *self,
+                                  PosternStunAddress       *out);
 gboolean turn_addr_parse         (TurnAddr              *out,
                                   const gchar           *ip,
                                   guint16                port);

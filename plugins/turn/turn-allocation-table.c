@@ -96,16 +96,39 @@ turn_allocation_table_new (guint                     total_quota,
   return self;
 }
 
+static void
+collect_id (gpointer key,
+            gpointer value,
+            gpointer user_data)
+{
+  g_array_append_val ((GArray *) user_data, ((TurnAllocation *) value)->id);
+}
+
+/* By id, not pointer: a removal callback that removes other allocations
+ * cannot leave this loop holding a freed one. */
+static void
+remove_ids (TurnAllocationTable *self,
+            GArray              *ids,
+            TurnRemovalReason    reason)
+{
+  for (guint i = 0; i < ids->len; i++)
+    {
+      TurnAllocation *alloc = turn_allocation_table_lookup_id (self, g_array_index (ids, guint64, i));
+      if (alloc != NULL)
+        turn_allocation_table_remove (self, alloc, reason);
+    }
+}
+
 void
 turn_allocation_table_free (TurnAllocationTable *self)
 {
-  g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(GArray) ids = NULL;
 
   if (self == NULL)
     return;
-  all = turn_allocation_table_list (self);
-  for (guint i = 0; i < all->len; i++)
-    turn_allocation_table_remove (self, all->pdata[i], TURN_REMOVED_SHUTDOWN);
+  ids = g_array_new (FALSE, FALSE, sizeof (guint64));
+  g_hash_table_foreach (self->by_id, collect_id, ids);
+  remove_ids (self, ids, TURN_REMOVED_SHUTDOWN);
   g_hash_table_unref (self->by_id);
   g_hash_table_unref (self->by_five_tuple);
   g_hash_table_unref (self->by_relayed);
@@ -199,7 +222,8 @@ turn_allocation_table_lookup_id (TurnAllocationTable *self,
   return g_hash_table_lookup (self->by_id, &id);
 }
 
-/* Tells the owner (who closes sockets and frees user_data), then frees. */
+/* Tells the owner (who closes sockets and frees user_data), then frees.
+ * Removing an allocation whose removal is under way does nothing. */
 void
 turn_allocation_table_remove (TurnAllocationTable *self,
                               TurnAllocation      *alloc,
@@ -209,6 +233,9 @@ turn_allocation_table_remove (TurnAllocationTable *self,
 
   g_return_if_fail (alloc->table == self);
 
+  if (alloc->removing)
+    return;
+  alloc->removing = TRUE;
   if (self->removed != NULL)
     self->removed (self, alloc, reason, self->removed_data);
 
@@ -225,27 +252,28 @@ turn_allocation_table_remove (TurnAllocationTable *self,
 
 /* One sweep: drops expired allocations and, in the others, expired
  * permissions and channels past their cool-down. O(allocations); meant to
- * run about once a second from a timer. Returns how many allocations went. */
+ * run about once a second from a timer. Returns how many allocations went
+ * (including any the removal callback removed). */
 guint
 turn_allocation_table_expire (TurnAllocationTable *self,
                               gint64               now)
 {
-  g_autoptr(GPtrArray) dead = g_ptr_array_new ();
+  g_autoptr(GArray) dead = g_array_new (FALSE, FALSE, sizeof (guint64));
   GHashTableIter iter;
   gpointer value;
+  guint before = g_hash_table_size (self->by_id);
 
   g_hash_table_iter_init (&iter, self->by_id);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     {
       TurnAllocation *alloc = value;
       if (turn_allocation_is_expired (alloc, now))
-        g_ptr_array_add (dead, alloc);
+        g_array_append_val (dead, alloc->id);
       else
         turn_allocation_purge (alloc, now);
     }
-  for (guint i = 0; i < dead->len; i++)
-    turn_allocation_table_remove (self, dead->pdata[i], TURN_REMOVED_EXPIRED);
-  return dead->len;
+  remove_ids (self, dead, TURN_REMOVED_EXPIRED);
+  return before - g_hash_table_size (self->by_id);
 }
 
 /* The allocations, for listing (transfer container). */

@@ -19,12 +19,6 @@ G_BEGIN_DECLS
 #define TURN_MAX_PERMISSIONS 1024
 #define TURN_MAX_RELAYED 2
 
-/* The client side of the 5-tuple; the transport is always UDP. */
-typedef struct {
-  TurnAddr client;   /* the client's address as seen by the server */
-  TurnAddr server;   /* the local address the request arrived on */
-} TurnFiveTuple;
-
 typedef struct {
   guint64 packets;
   guint64 bytes;
@@ -61,6 +55,7 @@ struct _TurnAllocation {
   gpointer user_data;
   /*< private >*/
   TurnAllocationTable *table;
+  gboolean removing;               /* the removal callback is running */
   GHashTable *permissions;         /* TurnAddr* (port 0) -> Permission*, lazily */
   GHashTable *channels_by_number;  /* GUINT_TO_POINTER (number) -> TurnChannel*, lazily */
   GHashTable *channels_by_peer;    /* TurnAddr* -> TurnChannel*, lazily */

@@ -24,8 +24,10 @@ turn_key_derive (TurnKey     *out,
                  const gchar *realm,
                  const gchar *password)
 {
-  g_autofree gchar *input = g_strconcat (username, ":", realm, ":", password, NULL);
+  g_autofree gchar *input = NULL;
 
+  g_return_if_fail (username != NULL && realm != NULL && password != NULL);
+  input = g_strconcat (username, ":", realm, ":", password, NULL);
   if (gnutls_hash_fast (GNUTLS_DIG_MD5, input, strlen (input), out->bytes) != 0)
     g_error ("MD5 is unavailable in GnuTLS; long-term credentials need it");
   explicit_bzero (input, strlen (input));
@@ -283,8 +285,10 @@ turn_credentials_new (const gchar         *realm,
                       TurnUsers           *users,
                       const gchar * const *secrets)
 {
-  TurnCredentials *self = g_new0 (TurnCredentials, 1);
+  TurnCredentials *self;
 
+  g_return_val_if_fail (realm != NULL, NULL);
+  self = g_new0 (TurnCredentials, 1);
   g_atomic_ref_count_init (&self->ref);
   self->realm = g_strdup (realm);
   self->users = users != NULL ? turn_users_ref (users) : NULL;

@@ -45,14 +45,15 @@ turn_nonce_key_free (TurnNonceKey *self)
 static void
 compute_mac (const TurnNonceKey *key,
              guint64             issued,
-             const TurnAddr     *client,
+             const TurnFiveTuple *five_tuple,
              guint8              mac[32])
 {
-  guint8 input[8 + sizeof (TurnAddr)];
+  guint8 input[8 + sizeof (TurnFiveTuple)];
 
+  G_STATIC_ASSERT (sizeof (TurnFiveTuple) == 2 * sizeof (TurnAddr));
   for (guint i = 0; i < 8; i++)
     input[i] = (guint8) (issued >> (56 - 8 * i));
-  memcpy (input + 8, client, sizeof *client);
+  memcpy (input + 8, five_tuple, sizeof *five_tuple);
   if (gnutls_hmac_fast (GNUTLS_MAC_SHA256, key->bytes, sizeof key->bytes, input, sizeof input, mac) != 0)
     g_error ("HMAC-SHA256 is unavailable in GnuTLS");
 }
@@ -90,7 +91,7 @@ get_hex (const guint8 *text, guint8 *bytes, gsize len)
 
 void
 turn_nonce_make (const TurnNonceKey *key,
-                 const TurnAddr     *client,
+                 const TurnFiveTuple *five_tuple,
                  gint64              now,
                  gchar               out[TURN_NONCE_LEN + 1])
 {
@@ -100,7 +101,7 @@ turn_nonce_make (const TurnNonceKey *key,
 
   for (guint i = 0; i < 8; i++)
     stamp[i] = (guint8) (issued >> (56 - 8 * i));
-  compute_mac (key, issued, client, mac);
+  compute_mac (key, issued, five_tuple, mac);
   put_hex (out, stamp, sizeof stamp);
   put_hex (out + 16, mac, MAC_LEN);
   out[TURN_NONCE_LEN] = '\0';
@@ -110,7 +111,7 @@ TurnNonceStatus
 turn_nonce_check (const TurnNonceKey *key,
                   const guint8       *nonce,
                   gsize               len,
-                  const TurnAddr     *client,
+                  const TurnFiveTuple *five_tuple,
                   gint64              now,
                   gint64              lifetime)
 {
@@ -125,7 +126,7 @@ turn_nonce_check (const TurnNonceKey *key,
   for (guint i = 0; i < 8; i++)
     issued = issued << 8 | stamp[i];
 
-  compute_mac (key, issued, client, expected);
+  compute_mac (key, issued, five_tuple, expected);
   if (!turn_constant_time_equal (given, expected, MAC_LEN))
     return TURN_NONCE_INVALID;
   if (issued > (guint64) G_MAXINT64 || (gint64) issued > now || now - (gint64) issued >= lifetime)

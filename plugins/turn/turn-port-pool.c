@@ -97,6 +97,16 @@ turn_port_pool_parse_range (const gchar  *text,
   return TRUE;
 }
 
+/* A PosternConfigValidateFunc for `relay-ports`. */
+gboolean
+turn_port_range_validate (const gchar  *text,
+                          GError      **error)
+{
+  guint16 first, last;
+
+  return turn_port_pool_parse_range (text, &first, &last, error);
+}
+
 TurnPortPool *
 turn_port_pool_new (guint16   first,
                     guint16   last,

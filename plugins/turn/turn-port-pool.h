@@ -29,6 +29,8 @@ gboolean      turn_port_pool_parse_range      (const gchar   *text,
                                                guint16       *first,
                                                guint16       *last,
                                                GError       **error);
+gboolean      turn_port_range_validate        (const gchar   *text,
+                                               GError       **error);
 gboolean      turn_port_pool_allocate         (TurnPortPool  *self,
                                                guint16       *port,
                                                GError       **error);

@@ -4,6 +4,7 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 /* Generous limits: the CI machine is small and shared. They bound a hang,
  * they are not performance assertions. */
@@ -25,6 +26,23 @@ postern_test_posternctl (void)
 
   g_assert_nonnull (path);
   return path;
+}
+
+/* Children die with the test: a failed assertion must not leave a daemon
+ * holding the test's pipes open (meson would wait for it until timeout). */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+GSubprocessLauncher *
+postern_test_launcher_new (GSubprocessFlags flags)
+{
+  GSubprocessLauncher *launcher = g_subprocess_launcher_new (flags);
+
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  return launcher;
 }
 
 static void
@@ -62,8 +80,12 @@ postern_test_daemon_new (const gchar *plugin_dir)
                               d->root);
   bus_conf_path = g_build_filename (d->root, "bus.conf", NULL);
   write_file (bus_conf_path, bus_conf);
-  d->dbus = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "dbus-daemon", "--nofork",
-                              "--print-address=1", "--config-file", bus_conf_path, NULL);
+  {
+    g_autoptr(GSubprocessLauncher) launcher = postern_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                                         G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+    d->dbus = g_subprocess_launcher_spawn (launcher, &error, "dbus-daemon", "--nofork", "--print-address=1",
+                                           "--config-file", bus_conf_path, NULL);
+  }
   g_assert_no_error (error);
   out = g_subprocess_get_stdout_pipe (d->dbus);
   in = g_data_input_stream_new (out);
@@ -123,11 +145,13 @@ posternd_exited_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 gboolean
 postern_test_daemon_start (PosternTestDaemon *d, GError **error)
 {
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autoptr(GSubprocessLauncher) launcher = postern_test_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
   gint64 deadline = g_get_monotonic_time () + STARTUP_TIMEOUT_US;
   g_autofree gchar *log = NULL;
 
-  g_subprocess_launcher_set_stderr_file_path (launcher, d->log_path);
+  /* GLib prints debug messages on stdout: both go to the log, never into
+   * the test's TAP stream. */
+  g_subprocess_launcher_set_stdout_file_path (launcher, d->log_path);
   g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "all", TRUE);
   g_subprocess_launcher_unsetenv (launcher, "NOTIFY_SOCKET");
   if (d->notify_socket != NULL)
@@ -207,8 +231,9 @@ gint
 postern_test_run (gchar **out, gchar **err, const gchar *const *argv)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) p = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                                                &error);
+  g_autoptr(GSubprocessLauncher) launcher = postern_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                                       G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GSubprocess) p = g_subprocess_launcher_spawnv (launcher, argv, &error);
   g_autofree gchar *o = NULL;
   g_autofree gchar *e = NULL;
 
@@ -249,7 +274,9 @@ postern_test_daemon_free (PosternTestDaemon *d)
 
   if (d->posternd != NULL && !d->exited) {
     g_subprocess_force_exit (d->posternd);
-    g_subprocess_wait (d->posternd, NULL, NULL);
+    /* The pending wait callback writes into d: let it run first. */
+    while (!d->exited)
+      g_main_context_iteration (NULL, TRUE);
   }
   g_clear_object (&d->posternd);
   g_clear_object (&d->connection);

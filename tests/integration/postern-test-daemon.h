@@ -43,6 +43,7 @@ gint               postern_test_ctl                 (PosternTestDaemon  *d,
                                                      gchar             **out,
                                                      gchar             **err,
                                                      ...) G_GNUC_NULL_TERMINATED;
+GSubprocessLauncher *postern_test_launcher_new      (GSubprocessFlags    flags);
 const gchar       *postern_test_posternd            (void);
 const gchar       *postern_test_posternctl          (void);
 

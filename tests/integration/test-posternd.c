@@ -132,8 +132,12 @@ test_monitor_and_sighup (void)
   g_autofree gchar *greeting = NULL;
   gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
 
-  monitor = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
-                              postern_test_posternctl (), "--bus", d->bus_address, "monitor", NULL);
+  {
+    g_autoptr(GSubprocessLauncher) launcher = postern_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                                         G_SUBPROCESS_FLAGS_STDERR_PIPE);
+    monitor = g_subprocess_launcher_spawn (launcher, &error, postern_test_posternctl (), "--bus", d->bus_address,
+                                           "monitor", NULL);
+  }
   g_assert_no_error (error);
   g_input_stream_read_bytes_async (g_subprocess_get_stdout_pipe (monitor), 4096, G_PRIORITY_DEFAULT, NULL,
                                    read_monitor_cb, buffer);

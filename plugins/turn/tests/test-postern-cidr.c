@@ -285,6 +285,65 @@ test_boxed (void)
   g_boxed_free (POSTERN_TYPE_CIDR_LIST, ref);
 }
 
+/* Valid networks with one to three random edits (fixed seed, so
+ * reproducible): a parse either fails with an error or round-trips through
+ * to_string, and what parses has no bits past its prefix. */
+static void
+test_mutated_inputs (void)
+{
+  static const gchar *seeds[] = {
+    "192.168.0.0/16", "10.0.0.1", "2001:db8::/32", "::ffff:10.0.0.0/104", "fe80::1/128", "0.0.0.0/0",
+  };
+  static const gchar alphabet[] = "0123456789abcdefABCDEF:./ %-;\xff";
+  g_autoptr(GRand) rand = g_rand_new_with_seed (4242);
+  guint parsed = 0;
+
+  for (guint i = 0; i < 20000; i++)
+    {
+      GString *text = g_string_new (seeds[i % G_N_ELEMENTS (seeds)]);
+      guint edits = (guint) g_rand_int_range (rand, 1, 4);
+      g_autoptr(GError) error = NULL;
+      PosternCidr cidr;
+
+      for (guint e = 0; e < edits; e++)
+        {
+          gchar c = alphabet[g_rand_int_range (rand, 0, sizeof alphabet - 1)];
+          gsize pos = (gsize) g_rand_int_range (rand, 0, (gint32) text->len + 1);
+          switch (g_rand_int_range (rand, 0, 3))
+            {
+            case 0:
+              g_string_insert_c (text, (gssize) pos, c);
+              break;
+            case 1:
+              if (pos < text->len)
+                g_string_erase (text, (gssize) pos, 1);
+              break;
+            default:
+              if (pos < text->len)
+                text->str[pos] = c;
+              break;
+            }
+        }
+      if (postern_cidr_parse (text->str, &cidr, &error))
+        {
+          g_autofree gchar *str = postern_cidr_to_string (&cidr);
+          PosternCidr again, masked;
+          g_assert_true (postern_cidr_parse (str, &again, NULL));
+          g_assert_true (postern_cidr_equal (&cidr, &again));
+          g_assert_true (postern_cidr_init_prefix_of (&masked, cidr.family, cidr.bytes,
+                                                      cidr.family == G_SOCKET_FAMILY_IPV4 ? 4 : 16,
+                                                      cidr.prefix_len));
+          g_assert_true (postern_cidr_equal (&cidr, &masked));
+          parsed++;
+        }
+      else
+        g_assert_nonnull (error);
+      g_string_free (text, TRUE);
+    }
+  g_test_message ("%u of 20000 parsed", parsed);
+  g_assert_cmpuint (parsed, >, 1000);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -299,5 +358,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cidr/list-empty", test_list_empty);
   g_test_add_func ("/cidr/list-errors", test_list_errors);
   g_test_add_func ("/cidr/boxed", test_boxed);
+  g_test_add_func ("/cidr/mutated-inputs", test_mutated_inputs);
   return g_test_run ();
 }

@@ -413,6 +413,54 @@ test_many (void)
   g_assert_cmpuint (turn_allocation_table_count_user (table, "odd"), ==, 0);
 }
 
+static void
+remove_everything (TurnAllocationTable *table, TurnAllocation *alloc, TurnRemovalReason reason, gpointer data)
+{
+  guint *calls = data;
+  g_autoptr(GPtrArray) all = turn_allocation_table_list (table);
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (guint64));
+
+  (*calls)++;
+  /* by id: each removal may remove others in turn */
+  for (guint i = 0; i < all->len; i++)
+    g_array_append_val (ids, ((TurnAllocation *) all->pdata[i])->id);
+  for (guint i = 0; i < ids->len; i++)
+    {
+      TurnAllocation *other = turn_allocation_table_lookup_id (table, g_array_index (ids, guint64, i));
+      if (other != NULL && other != alloc)
+        turn_allocation_table_remove (table, other, TURN_REMOVED_DELETED);
+    }
+}
+
+/* A removal callback may remove other allocations, even ones the same sweep
+ * was about to remove. */
+static void
+test_cascading_removal (void)
+{
+  guint calls = 0;
+  TurnAllocationTable *table = turn_allocation_table_new (0, 0, remove_everything, &calls);
+
+  for (guint i = 0; i < 5; i++)
+    {
+      TurnFiveTuple ft = tuple ("203.0.113.10", (guint16) (1 + i));
+      TurnAddr r = addr ("192.0.2.1", (guint16) (50000 + i));
+      g_assert_nonnull (turn_allocation_table_create (table, &ft, "alice", &r, 1, 600, 0, NULL));
+    }
+  g_assert_cmpuint (turn_allocation_table_expire (table, 600), ==, 5);
+  g_assert_cmpuint (calls, ==, 5);
+  g_assert_cmpuint (turn_allocation_table_get_size (table), ==, 0);
+
+  for (guint i = 0; i < 3; i++)
+    {
+      TurnFiveTuple ft = tuple ("203.0.113.10", (guint16) (1 + i));
+      TurnAddr r = addr ("192.0.2.1", (guint16) (50000 + i));
+      g_assert_nonnull (turn_allocation_table_create (table, &ft, "alice", &r, 1, 600, 0, NULL));
+    }
+  calls = 0;
+  turn_allocation_table_free (table);
+  g_assert_cmpuint (calls, ==, 3);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -426,5 +474,6 @@ main (int argc, char **argv)
   g_test_add_func ("/turn/allocation-table/channels", test_channels);
   g_test_add_func ("/turn/allocation-table/counters", test_counters);
   g_test_add_func ("/turn/allocation-table/many", test_many);
+  g_test_add_func ("/turn/allocation-table/cascading-removal", test_cascading_removal);
   return g_test_run ();
 }

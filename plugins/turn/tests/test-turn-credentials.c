@@ -249,6 +249,39 @@ test_find_keys_no_secrets (void)
   g_assert_cmpstr (error->message, ==, "unknown user");
 }
 
+/* Random users files (fixed seed): parsing fails cleanly or every listed
+ * name has a key. Run under ASan this also shows no read past the data. */
+static void
+test_users_parse_random (void)
+{
+  static const gchar alphabet[] = "ab:0x0123456789abcdef#\n\r \t";
+  g_autoptr(GRand) rand = g_rand_new_with_seed (77);
+
+  for (guint i = 0; i < 5000; i++)
+    {
+      gsize len = (gsize) g_rand_int_range (rand, 0, 200);
+      g_autofree gchar *data = g_malloc (MAX (len, 1));
+      g_autoptr(GError) error = NULL;
+      g_autoptr(TurnUsers) users = NULL;
+
+      for (gsize j = 0; j < len; j++)
+        data[j] = alphabet[g_rand_int_range (rand, 0, sizeof alphabet - 1)];
+      /* exactly len bytes, no terminator, as read() would hand them over */
+      users = turn_users_parse (data, len, "r", &error);
+      if (users == NULL)
+        {
+          g_assert_nonnull (error);
+          continue;
+        }
+      g_auto(GStrv) names = turn_users_list (users);
+      for (guint j = 0; names[j] != NULL; j++)
+        {
+          TurnKey key;
+          g_assert_true (turn_users_lookup (users, names[j], &key));
+        }
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -259,6 +292,7 @@ main (int argc, char **argv)
   g_test_add_func ("/turn/credentials/username-valid", test_username_valid);
   g_test_add_func ("/turn/credentials/users-parse", test_users_parse);
   g_test_add_func ("/turn/credentials/users-parse-errors", test_users_parse_errors);
+  g_test_add_func ("/turn/credentials/users-parse-random", test_users_parse_random);
   g_test_add_func ("/turn/credentials/rest-expiry", test_rest_expiry);
   g_test_add_func ("/turn/credentials/rest-password", test_rest_password);
   g_test_add_func ("/turn/credentials/find-keys", test_find_keys);

@@ -13,8 +13,15 @@ addr (const gchar *ip, guint16 port)
   return a;
 }
 
+static TurnFiveTuple
+tuple (const gchar *client_ip, guint16 client_port, const gchar *server_ip, guint16 server_port)
+{
+  TurnFiveTuple ft = { addr (client_ip, client_port), addr (server_ip, server_port) };
+  return ft;
+}
+
 static TurnNonceStatus
-check (const TurnNonceKey *key, const gchar *nonce, const TurnAddr *client, gint64 now, gint64 lifetime)
+check (const TurnNonceKey *key, const gchar *nonce, const TurnFiveTuple *client, gint64 now, gint64 lifetime)
 {
   return turn_nonce_check (key, (const guint8 *) nonce, strlen (nonce), client, now, lifetime);
 }
@@ -23,7 +30,7 @@ static void
 test_roundtrip (void)
 {
   g_autoptr(TurnNonceKey) key = turn_nonce_key_new ();
-  TurnAddr client = addr ("203.0.113.5", 40000);
+  TurnFiveTuple client = tuple ("203.0.113.5", 40000, "192.0.2.1", 3478);
   gchar nonce[TURN_NONCE_LEN + 1];
 
   turn_nonce_make (key, &client, 1000, nonce);
@@ -41,15 +48,17 @@ test_roundtrip (void)
 }
 
 static void
-test_bound_to_client (void)
+test_bound_to_five_tuple (void)
 {
   g_autoptr(TurnNonceKey) key = turn_nonce_key_new ();
-  TurnAddr client = addr ("203.0.113.5", 40000);
-  TurnAddr others[] = {
-    addr ("203.0.113.6", 40000),
-    addr ("203.0.113.5", 40001),
-    addr ("::ffff:203.0.113.5", 40000),
-    addr ("2001:db8::5", 40000),
+  TurnFiveTuple client = tuple ("203.0.113.5", 40000, "192.0.2.1", 3478);
+  TurnFiveTuple others[] = {
+    tuple ("203.0.113.6", 40000, "192.0.2.1", 3478),
+    tuple ("203.0.113.5", 40001, "192.0.2.1", 3478),
+    tuple ("::ffff:203.0.113.5", 40000, "192.0.2.1", 3478),
+    tuple ("2001:db8::5", 40000, "192.0.2.1", 3478),
+    tuple ("203.0.113.5", 40000, "192.0.2.2", 3478),   /* another server address */
+    tuple ("203.0.113.5", 40000, "192.0.2.1", 3479),
   };
   gchar nonce[TURN_NONCE_LEN + 1];
 
@@ -64,7 +73,7 @@ test_other_key (void)
 {
   g_autoptr(TurnNonceKey) a = turn_nonce_key_new ();
   g_autoptr(TurnNonceKey) b = turn_nonce_key_new ();
-  TurnAddr client = addr ("2001:db8::1", 1);
+  TurnFiveTuple client = tuple ("2001:db8::1", 1, "2001:db8::ff", 3478);
   gchar nonce[TURN_NONCE_LEN + 1];
 
   turn_nonce_make (a, &client, 10, nonce);
@@ -76,7 +85,7 @@ test_deterministic_with_fixed_key (void)
 {
   g_autoptr(TurnNonceKey) a = turn_nonce_key_new_from_bytes (fixed_key, sizeof fixed_key);
   g_autoptr(TurnNonceKey) b = turn_nonce_key_new_from_bytes (fixed_key, sizeof fixed_key);
-  TurnAddr client = addr ("198.51.100.1", 3478);
+  TurnFiveTuple client = tuple ("198.51.100.1", 3478, "192.0.2.1", 3478);
   gchar n1[TURN_NONCE_LEN + 1], n2[TURN_NONCE_LEN + 1], n3[TURN_NONCE_LEN + 1];
 
   turn_nonce_make (a, &client, 77, n1);
@@ -91,7 +100,7 @@ static void
 test_tampered (void)
 {
   g_autoptr(TurnNonceKey) key = turn_nonce_key_new ();
-  TurnAddr client = addr ("203.0.113.5", 40000);
+  TurnFiveTuple client = tuple ("203.0.113.5", 40000, "192.0.2.1", 3478);
   gchar nonce[TURN_NONCE_LEN + 1];
   gchar copy[TURN_NONCE_LEN + 2];
 
@@ -127,7 +136,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/turn/nonce/roundtrip", test_roundtrip);
-  g_test_add_func ("/turn/nonce/bound-to-client", test_bound_to_client);
+  g_test_add_func ("/turn/nonce/bound-to-five-tuple", test_bound_to_five_tuple);
   g_test_add_func ("/turn/nonce/other-key", test_other_key);
   g_test_add_func ("/turn/nonce/deterministic-with-fixed-key", test_deterministic_with_fixed_key);
   g_test_add_func ("/turn/nonce/tampered", test_tampered);

@@ -23,6 +23,7 @@ test_ranges (void)
       gboolean ok = turn_port_pool_parse_range (cases[i].text, &first, &last, &error);
 
       g_assert_cmpint (ok, ==, cases[i].ok);
+      g_assert_cmpint (turn_port_range_validate (cases[i].text, NULL), ==, cases[i].ok);
       if (ok)
         {
           g_assert_cmpuint (first, ==, cases[i].first);

@@ -1,0 +1,457 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The HTTPS front for real: posternd with the httptest plugin, driven by
+ * curl and by raw TLS clients sending what curl never would. */
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+
+#include "postern-test-daemon.h"
+
+typedef struct {
+  PosternTestDaemon *d;
+  guint16 https_port;
+  guint16 http_port;
+  gchar *ca;
+  gchar *file;
+  gchar *file_sha256;
+} Fixture;
+
+static guint16
+free_port (void)
+{
+  g_autoptr(GSocket) s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  g_assert_true (g_socket_bind (s, any, FALSE, NULL));
+  bound = g_socket_get_local_address (s, NULL);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+static gchar *
+extract_certificate (const gchar *bundle)
+{
+  g_autofree gchar *pem = NULL;
+  const gchar *begin, *end;
+
+  g_assert_true (g_file_get_contents (bundle, &pem, NULL, NULL));
+  begin = strstr (pem, "-----BEGIN CERTIFICATE-----");
+  end = strstr (pem, "-----END CERTIFICATE-----");
+  g_assert_nonnull (begin);
+  g_assert_nonnull (end);
+  return g_strndup (begin, (gsize) (end - begin) + strlen ("-----END CERTIFICATE-----\n"));
+}
+
+static void
+write_dropin (Fixture *f, const gchar *fqdn)
+{
+  g_autofree gchar *conf = g_strdup_printf ("[core]\nfqdn = %s\nhttps-listen = 127.0.0.1:%u;[::1]:%u\n"
+                                            "http-listen = 127.0.0.1:%u\n\n[httptest]\nfile = %s\n",
+                                            fqdn, f->https_port, f->https_port, f->http_port, f->file);
+
+  postern_test_daemon_write_dropin (f->d, "10-front.conf", conf);
+}
+
+static void
+save_ca (Fixture *f, const gchar *fqdn)
+{
+  g_autofree gchar *name = g_strdup_printf ("selfsigned-%s.pem", fqdn);
+  g_autofree gchar *bundle = g_build_filename (f->d->state_dir, "https", name, NULL);
+  g_autofree gchar *cert = extract_certificate (bundle);
+
+  g_free (f->ca);
+  f->ca = g_build_filename (f->d->root, "ca.pem", NULL);
+  g_assert_true (g_file_set_contents (f->ca, cert, -1, NULL));
+}
+
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree guint8 *blob = g_malloc (1024 * 1024 + 7);
+
+  f->d = postern_test_daemon_new (g_getenv ("POSTERN_TEST_PLUGIN_DIR"));
+  f->https_port = free_port ();
+  f->http_port = free_port ();
+  for (gsize i = 0; i < 1024 * 1024 + 7; i++)
+    blob[i] = (guint8) g_random_int ();
+  f->file = g_build_filename (f->d->root, "blob.bin", NULL);
+  g_assert_true (g_file_set_contents (f->file, (const gchar *) blob, 1024 * 1024 + 7, NULL));
+  f->file_sha256 = g_compute_checksum_for_data (G_CHECKSUM_SHA256, blob, 1024 * 1024 + 7);
+  write_dropin (f, "localhost");
+  postern_test_daemon_start (f->d, &error);
+  g_assert_no_error (error);
+  save_ca (f, "localhost");
+}
+
+static void
+fixture_tear_down (Fixture *f, gconstpointer data)
+{
+  postern_test_daemon_free (f->d);
+  g_free (f->ca);
+  g_free (f->file);
+  g_free (f->file_sha256);
+}
+
+/* curl ARGS... ; returns the exit status */
+static gint
+curl (Fixture *f, gchar **out, gchar **err, ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  va_list args;
+  const gchar *arg;
+
+  g_ptr_array_add (argv, g_strdup ("curl"));
+  g_ptr_array_add (argv, g_strdup ("-sS"));
+  g_ptr_array_add (argv, g_strdup ("--max-time"));
+  g_ptr_array_add (argv, g_strdup ("60"));
+  g_ptr_array_add (argv, g_strdup ("--cacert"));
+  g_ptr_array_add (argv, g_strdup (f->ca));
+  /* The certificate names localhost; pin it to one family so curl never
+   * picks ::1 or 127.0.0.1 by chance. */
+  g_ptr_array_add (argv, g_strdup ("--resolve"));
+  g_ptr_array_add (argv, g_strdup_printf ("localhost:%u:127.0.0.1", f->https_port));
+  va_start (args, err);
+  while ((arg = va_arg (args, const gchar *)) != NULL)
+    g_ptr_array_add (argv, g_strdup (arg));
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+  return postern_test_run (out, err, (const gchar *const *) argv->pdata);
+}
+
+static gchar *
+url (Fixture *f, const gchar *path)
+{
+  return g_strdup_printf ("https://localhost:%u%s", f->https_port, path);
+}
+
+static void
+test_basic (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *hello = url (f, "/t/hello");
+  g_autofree gchar *nope = url (f, "/nowhere");
+  g_autofree gchar *silent = url (f, "/t/silent");
+  g_autofree gchar *v6 = g_strdup_printf ("https://[::1]:%u/t/hello", f->https_port);
+  g_autofree gchar *out = NULL, *err = NULL, *head = NULL, *missing = NULL, *dropped = NULL, *six = NULL;
+  g_autofree gchar *tls12 = NULL, *tls12_err = NULL;
+
+  g_assert_cmpint (curl (f, &out, &err, "-v", "-i", hello, NULL), ==, 0);
+  g_assert_true (g_str_has_prefix (out, "HTTP/1.1 200 OK\r\n"));
+  g_assert_nonnull (strstr (out, "\r\nX-Test: yes\r\n"));
+  g_assert_true (g_str_has_suffix (out, "\r\n\r\nhello from postern\n"));
+  g_assert_nonnull (strstr (err, "SSL connection using TLSv1.3"));
+  g_assert_nonnull (strstr (err, "ALPN: server accepted http/1.1"));
+
+  g_assert_cmpint (curl (f, &tls12, &tls12_err, "-v", "--tlsv1.2", "--tls-max", "1.2", hello, NULL), ==, 0);
+  g_assert_nonnull (strstr (tls12_err, "SSL connection using TLSv1.2"));
+  g_assert_cmpstr (tls12, ==, "hello from postern\n");
+
+  g_assert_cmpint (curl (f, &head, NULL, "-I", hello, NULL), ==, 0);
+  g_assert_nonnull (strstr (head, "Content-Length: 19\r\n"));
+  g_assert_true (g_str_has_suffix (head, "\r\n\r\n"));
+
+  g_assert_cmpint (curl (f, &missing, NULL, "-i", nope, NULL), ==, 0);
+  g_assert_true (g_str_has_prefix (missing, "HTTP/1.1 404 Not Found\r\n"));
+  g_assert_cmpint (curl (f, &dropped, NULL, "-i", silent, NULL), ==, 0);
+  g_assert_true (g_str_has_prefix (dropped, "HTTP/1.1 500 Internal Server Error\r\n"));
+  g_assert_cmpint (curl (f, &six, NULL, "-k", v6, NULL), ==, 0);
+  g_assert_cmpstr (six, ==, "hello from postern\n");
+}
+
+static void
+test_redirect (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *plain = g_strdup_printf ("http://127.0.0.1:%u/t/hello?a=1&b=2", f->http_port);
+  g_autofree gchar *expected = g_strdup_printf ("Location: https://127.0.0.1:%u/t/hello?a=1&b=2\r\n", f->https_port);
+  g_autofree gchar *out = NULL;
+
+  g_assert_cmpint (curl (f, &out, NULL, "-i", plain, NULL), ==, 0);
+  g_assert_true (g_str_has_prefix (out, "HTTP/1.1 301 Moved Permanently\r\n"));
+  g_assert_nonnull (strstr (out, expected));
+}
+
+static void
+test_file_and_bodies (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *file_url = url (f, "/t/file");
+  g_autofree gchar *echo_url = url (f, "/t/echo");
+  g_autofree gchar *upload = g_strdup_printf ("@%s", f->file);
+  g_autofree gchar *expected = g_strdup_printf ("%d bytes, sha256 %s\n", 1024 * 1024 + 7, f->file_sha256);
+  g_autofree gchar *downloaded = g_build_filename (f->d->root, "download.bin", NULL);
+  g_autofree gchar *contents = NULL, *sum = NULL, *by_length = NULL, *by_chunks = NULL, *empty = NULL;
+  gsize len;
+
+  g_assert_cmpint (curl (f, NULL, NULL, "-o", downloaded, file_url, NULL), ==, 0);
+  g_assert_true (g_file_get_contents (downloaded, &contents, &len, NULL));
+  sum = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, len);
+  g_assert_cmpstr (sum, ==, f->file_sha256);
+
+  g_assert_cmpint (curl (f, &by_length, NULL, "--data-binary", upload, echo_url, NULL), ==, 0);
+  g_assert_cmpstr (by_length, ==, expected);
+  g_assert_cmpint (curl (f, &by_chunks, NULL, "-H", "Transfer-Encoding: chunked", "--data-binary", upload,
+                         echo_url, NULL), ==, 0);
+  g_assert_cmpstr (by_chunks, ==, expected);
+  g_assert_cmpint (curl (f, &empty, NULL, "-X", "POST", echo_url, NULL), ==, 0);
+  g_assert_cmpstr (empty, ==, "0 bytes, sha256 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n");
+}
+
+static void
+test_keepalive (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *hello = url (f, "/t/hello");
+  g_autofree gchar *out = NULL;
+
+  g_assert_cmpint (curl (f, &out, NULL, "-o", "/dev/null", "-o", "/dev/null", "-w", "%{num_connects},", hello,
+                         hello, NULL), ==, 0);
+  /* The second request reused the first connection. */
+  g_assert_cmpstr (out, ==, "1,0,");
+}
+
+static guint
+open_streams (Fixture *f)
+{
+  g_autoptr(GVariant) reply = g_dbus_connection_call_sync (
+    f->d->connection, "org.postern.Postern1", "/org/postern/Postern1/httptest", "org.freedesktop.DBus.Properties",
+    "Get", g_variant_new ("(ss)", "org.postern.HttpTest", "OpenStreams"), G_VARIANT_TYPE ("(v)"),
+    G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  g_autoptr(GVariant) value = NULL;
+
+  g_assert_nonnull (reply);
+  g_variant_get (reply, "(v)", &value);
+  return g_variant_get_uint32 (value);
+}
+
+static void
+call_plugin (Fixture *f, const gchar *method, GVariant *args)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = g_dbus_connection_call_sync (
+    f->d->connection, "org.postern.Postern1", "/org/postern/Postern1/httptest", "org.postern.HttpTest", method, args,
+    NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+
+  g_assert_no_error (error);
+}
+
+static GSubprocess *
+open_stream (Fixture *f, GDataInputStream **lines)
+{
+  g_autofree gchar *stream_url = url (f, "/t/stream");
+  g_autofree gchar *resolve = g_strdup_printf ("localhost:%u:127.0.0.1", f->https_port);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = postern_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  GSubprocess *p = g_subprocess_launcher_spawn (launcher, &error, "curl", "-sS", "-N", "--max-time", "120",
+                                                "--cacert", f->ca, "--resolve", resolve, stream_url, NULL);
+
+  g_assert_no_error (error);
+  *lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (p));
+  return p;
+}
+
+static gchar *
+next_line (GDataInputStream *lines)
+{
+  g_autoptr(GError) error = NULL;
+  gchar *line = g_data_input_stream_read_line (lines, NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  return line;
+}
+
+static void
+expect_line (GDataInputStream *lines, const gchar *expected)
+{
+  g_autofree gchar *line = next_line (lines);
+
+  g_assert_cmpstr (line, ==, expected);
+}
+
+static void
+test_event_stream (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GDataInputStream) lines = NULL;
+  g_autoptr(GSubprocess) p = open_stream (f, &lines);
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *rest = NULL;
+
+  /* The first event arrives while the response is still open: nothing
+   * buffers the stream. The plugin ends it only when told to. */
+  expect_line (lines, "event: hello");
+  expect_line (lines, "data: one");
+  expect_line (lines, "");
+  g_assert_cmpuint (open_streams (f), ==, 1);
+  call_plugin (f, "FinishStreams", NULL);
+  expect_line (lines, "event: bye");
+  expect_line (lines, "data: two");
+  expect_line (lines, "");
+  rest = next_line (lines);
+  g_assert_null (rest);
+  g_assert_true (g_subprocess_wait_check (p, NULL, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_stream_client_gone (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GDataInputStream) lines = NULL;
+  g_autoptr(GSubprocess) p = open_stream (f, &lines);
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+  expect_line (lines, "event: hello");
+  g_subprocess_force_exit (p);
+  g_subprocess_wait (p, NULL, NULL);
+  /* The front notices the close and tells the handler. */
+  while (open_streams (f) != 0 && g_get_monotonic_time () < deadline)
+    g_usleep (20 * 1000);
+  g_assert_cmpuint (open_streams (f), ==, 0);
+}
+
+static void
+test_ban_at_accept (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *hello = url (f, "/t/hello");
+  g_autofree gchar *v6 = g_strdup_printf ("https://[::1]:%u/t/hello", f->https_port);
+  g_autofree gchar *out = NULL, *v6_out = NULL, *after = NULL;
+
+  call_plugin (f, "Ban", g_variant_new ("(sx)", "127.0.0.1", (gint64) 600));
+  /* Refused before the TLS handshake: curl sees the connection drop. */
+  g_assert_cmpint (curl (f, NULL, NULL, hello, NULL), ==, 35);
+  g_assert_cmpint (curl (f, &v6_out, NULL, "-k", v6, NULL), ==, 0);
+  g_assert_cmpstr (v6_out, ==, "hello from postern\n");
+  call_plugin (f, "Ban", g_variant_new ("(sx)", "::1/128", (gint64) 600));
+  g_assert_cmpint (curl (f, NULL, NULL, "-k", v6, NULL), ==, 35);
+  call_plugin (f, "Unban", g_variant_new ("(s)", "127.0.0.1"));
+  g_assert_cmpint (curl (f, &after, NULL, hello, NULL), ==, 0);
+  g_assert_cmpstr (after, ==, "hello from postern\n");
+  g_assert_cmpint (curl (f, NULL, NULL, "-k", v6, NULL), ==, 35);
+  call_plugin (f, "Unban", g_variant_new ("(s)", "::1/128"));
+  g_assert_cmpint (curl (f, NULL, NULL, "-k", v6, NULL), ==, 0);
+}
+
+/* Sends raw bytes over TLS (any certificate) and returns everything the
+ * server says until it closes. */
+static gboolean
+accept_any_certificate (GTlsConnection *conn, GTlsCertificate *cert, GTlsCertificateFlags errors, gpointer data)
+{
+  return TRUE;
+}
+
+static gchar *
+raw_exchange (Fixture *f, const gchar *request, gsize length)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) tcp = NULL;
+  g_autoptr(GIOStream) conn = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GByteArray) answer = g_byte_array_new ();
+  guint8 buf[4096];
+  gssize n;
+
+  g_socket_client_set_timeout (client, 60);
+  tcp = g_socket_client_connect_to_host (client, "127.0.0.1", f->https_port, NULL, &error);
+  g_assert_no_error (error);
+  conn = g_tls_client_connection_new (G_IO_STREAM (tcp), NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (conn, "accept-certificate", G_CALLBACK (accept_any_certificate), NULL);
+  g_assert_true (g_tls_connection_handshake (G_TLS_CONNECTION (conn), NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), request, length,
+                                            NULL, NULL, &error));
+  g_assert_no_error (error);
+  while ((n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (conn)), buf, sizeof buf, NULL,
+                                   NULL)) > 0)
+    g_byte_array_append (answer, buf, (guint) n);
+  g_byte_array_append (answer, (const guint8 *) "", 1);
+  return g_strdup ((const gchar *) answer->data);
+}
+
+static void
+expect_status (Fixture *f, const gchar *request, const gchar *status_line)
+{
+  g_autofree gchar *answer = raw_exchange (f, request, strlen (request));
+
+  g_test_message ("%s -> %.*s", request, (int) strcspn (answer, "\r"), answer);
+  g_assert_true (g_str_has_prefix (answer, status_line));
+  g_assert_nonnull (strstr (answer, "\r\nConnection: close\r\n"));
+}
+
+static void
+test_bad_requests (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GString) huge = g_string_new ("GET /t/hello HTTP/1.1\r\nHost: localhost\r\n");
+  g_autofree gchar *hello = url (f, "/t/hello");
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *pipelined = NULL;
+  const gchar two[] = "GET /t/hello HTTP/1.1\r\nHost: a\r\n\r\nGET /t/hello HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
+
+  expect_status (f, "POST /t/echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+                 "HTTP/1.1 400 ");
+  expect_status (f, "POST /t/echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello",
+                 "HTTP/1.1 400 ");
+  /* chunked must be the final coding (RFC 9112 6.3); other codings are not implemented. */
+  expect_status (f, "POST /t/echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n", "HTTP/1.1 400 ");
+  expect_status (f, "POST /t/echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", "HTTP/1.1 501 ");
+  expect_status (f, "GET /t/hello HTTP/1.1\r\nHost: a\r\nX-Folded: one\r\n two\r\n\r\n", "HTTP/1.1 400 ");
+  expect_status (f, "GET /t/hello HTTP/1.1\r\nHost : a\r\n\r\n", "HTTP/1.1 400 ");
+  expect_status (f, "GET /t/hello HTTP/1.1\r\n\r\n", "HTTP/1.1 400 ");
+  expect_status (f, "GET /t/hello HTTP/1.1\nHost: a\n\n", "HTTP/1.1 400 ");
+  expect_status (f, "GET /t/hello HTTP/9.9\r\nHost: a\r\n\r\n", "HTTP/1.1 505 ");
+  expect_status (f, "POST /t/echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "HTTP/1.1 ");
+  while (huge->len < 20000)
+    g_string_append (huge, "X-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n");
+  g_string_append (huge, "\r\n");
+  expect_status (f, huge->str, "HTTP/1.1 431 ");
+
+  /* Pipelined requests are answered in order on one connection. */
+  pipelined = raw_exchange (f, two, sizeof two - 1);
+  g_assert_true (g_str_has_prefix (pipelined, "HTTP/1.1 200 OK\r\n"));
+  g_assert_nonnull (strstr (strstr (pipelined, "hello from postern\n") + 1, "HTTP/1.1 200 OK\r\n"));
+
+  /* And the front still serves. */
+  g_assert_cmpint (curl (f, &out, NULL, hello, NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "hello from postern\n");
+}
+
+static void
+test_certificate_reload (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GDataInputStream) lines = NULL;
+  g_autoptr(GSubprocess) p = open_stream (f, &lines);
+  g_autofree gchar *resolve = g_strdup_printf ("reloaded.test:%u:127.0.0.1", f->https_port);
+  g_autofree gchar *new_url = g_strdup_printf ("https://reloaded.test:%u/t/hello", f->https_port);
+  g_autofree gchar *out = NULL;
+  g_autoptr(GError) error = NULL;
+
+  expect_line (lines, "event: hello");
+  write_dropin (f, "reloaded.test");
+  postern_test_daemon_signal (f->d, SIGHUP);
+  g_assert_true (postern_test_daemon_wait_log (f->d, "configuration reloaded"));
+  save_ca (f, "reloaded.test");
+  /* New connections get the new certificate... */
+  g_assert_cmpint (curl (f, &out, NULL, "--resolve", resolve, new_url, NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "hello from postern\n");
+  /* ...while the stream opened before the reload carries on. */
+  call_plugin (f, "FinishStreams", NULL);
+  expect_line (lines, "data: one");
+  expect_line (lines, "");
+  expect_line (lines, "event: bye");
+  g_assert_true (g_subprocess_wait_check (p, NULL, &error));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("/front/basic", test_basic);
+  ADD ("/front/redirect", test_redirect);
+  ADD ("/front/file-and-bodies", test_file_and_bodies);
+  ADD ("/front/keepalive", test_keepalive);
+  ADD ("/front/event-stream", test_event_stream);
+  ADD ("/front/stream-client-gone", test_stream_client_gone);
+  ADD ("/front/ban-at-accept", test_ban_at_accept);
+  ADD ("/front/bad-requests", test_bad_requests);
+  ADD ("/front/certificate-reload", test_certificate_reload);
+#undef ADD
+  return g_test_run ();
+}
