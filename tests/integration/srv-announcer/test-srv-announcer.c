@@ -162,14 +162,24 @@ dns_server_start (ServerKind kind)
   g_error ("the DNS server did not come up; see %s", log_path);
 }
 
+/* Only reached when the test passed: a failure keeps the files to look at. */
+static void
+remove_tree (const gchar *dir)
+{
+  const gchar *argv[] = { "rm", "-rf", "--", dir, NULL };
+
+  g_assert_cmpint (postern_test_run (NULL, NULL, argv), ==, 0);
+}
+
 static void
 dns_server_stop (DnsServer *dns)
 {
   g_subprocess_send_signal (dns->process, SIGTERM);
   g_subprocess_wait (dns->process, NULL, NULL);
   g_object_unref (dns->process);
+  remove_tree (dns->dir);
   g_free (dns->secret);
-  g_free (dns->dir); /* the directory stays for post-mortems; it is under $TMPDIR */
+  g_free (dns->dir);
   g_free (dns);
 }
 
@@ -228,6 +238,7 @@ fixture_tear_down (Fixture *f)
   postern_test_daemon_free (f->d);
   if (f->dns != NULL)
     dns_server_stop (f->dns);
+  remove_tree (f->plugin_dir);
   g_free (f->key_path);
   g_free (f->plugin_dir);
 }
