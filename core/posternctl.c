@@ -193,6 +193,7 @@ static const struct {
   { "monitor", cmd_monitor, FALSE, "print every event-bus event as it happens" },
   { "version", cmd_version, FALSE, "posternctl's and posternd's versions" },
   { "cert", postern_ctl_cert, TRUE, "cert check FILE [--name FQDN]: check a PEM bundle as the front would" },
+  { "srv", postern_ctl_srv, FALSE, "srv records | srv status: the SRV records srv-announcer publishes" },
 };
 
 static gboolean

@@ -14,5 +14,6 @@ typedef struct {
 } Ctl;
 
 int postern_ctl_cert (Ctl *ctl, int argc, char **argv);
+int postern_ctl_srv (Ctl *ctl, int argc, char **argv);
 
 G_END_DECLS
