@@ -12,8 +12,6 @@
 #define PINBAN_IFACE POSTERN_DBUS_NAME ".Pinban"
 #define PINBAN_USAGE "usage: posternctl pinban status | unban ADDRESS | unban --all | ban ADDRESS [SECONDS]\n"
 
-int posternctl_pinban (Ctl *ctl, int argc, char **argv);
-
 static GVariant *
 call (Ctl *ctl, const gchar *method, GVariant *args, const gchar *reply_type, GError **error)
 {
@@ -129,7 +127,7 @@ unban_all (Ctl *ctl)
 }
 
 int
-posternctl_pinban (Ctl *ctl, int argc, char **argv)
+postern_ctl_pinban (Ctl *ctl, int argc, char **argv)
 {
   if (argc == 2 && g_str_equal (argv[1], "status"))
     return status (ctl);

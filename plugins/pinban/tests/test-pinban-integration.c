@@ -94,7 +94,7 @@ start (Fixture *f)
 static void
 write_conf (Fixture *f, const gchar *pinban)
 {
-  g_autofree gchar *conf = g_strdup_printf ("[core]\nfqdn = localhost\nhttps-listen = 127.0.0.1:%u;[::1]:%u\n\n"
+  g_autofree gchar *conf = g_strdup_printf ("[core]\nfqdn = localhost\nhttps-listen = 127.0.0.1:%u;[::1]:%u\nhttp-listen =\n\n"
                                             "[httptest]\n\n[pinjoin]\npin = 1234\n\n[pinban]\nenabled = true\n%s",
                                             f->port, f->port, pinban);
 
