@@ -351,6 +351,7 @@ call_pin_failed (Fixture *f, const gchar *address)
     g_variant_new ("(s)", address), NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
 
   g_assert_no_error (error);
+  g_assert_nonnull (reply);
 }
 
 static void

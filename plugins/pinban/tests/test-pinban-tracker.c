@@ -189,6 +189,7 @@ test_ignore_grows (Fixture *f, gconstpointer data)
   g_autoptr(PinbanBan) c = pinban_tracker_ban (f->tracker, "203.0.113.1", 0, T0, NULL);
   g_autoptr(GPtrArray) lifted = NULL, bans = NULL;
 
+  g_assert_true (a != NULL && b != NULL && c != NULL);
   postern_cidr_list_unref (f->settings.ignore);
   f->settings.ignore = postern_cidr_list_parse ("192.0.2.0/24;198.51.100.7", NULL);
   pinban_tracker_set_settings (f->tracker, &f->settings);
