@@ -210,6 +210,14 @@ postern_front_conn_close (PosternFrontConn *conn, const gchar *reason)
   conn_unref (conn);
 }
 
+gboolean
+postern_front_conn_is_from (PosternFrontConn *conn, const PosternCidr *cidr)
+{
+  g_autoptr(GInetAddress) address = g_inet_address_new_from_string (conn->client_ip);
+
+  return address != NULL && postern_cidr_contains_address (cidr, address);
+}
+
 void
 postern_front_conn_sweep (PosternFrontConn *conn, gint64 now)
 {
