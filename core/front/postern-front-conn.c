@@ -218,6 +218,19 @@ postern_front_conn_is_from (PosternFrontConn *conn, const PosternCidr *cidr)
   return address != NULL && postern_cidr_contains_address (cidr, address);
 }
 
+/* The source was just banned. The request being answered still gets its
+ * answer (the wrong PIN that caused the ban is told so); an idle keep-alive
+ * connection or a response still streaming (event streams) ends now. */
+void
+postern_front_conn_banned (PosternFrontConn *conn)
+{
+  if (conn->state == CONN_HANDLING && (!conn->response_started || conn->response_complete)) {
+    conn->close_after = TRUE;
+    return;
+  }
+  postern_front_conn_close (conn, "source banned");
+}
+
 void
 postern_front_conn_sweep (PosternFrontConn *conn, gint64 now)
 {

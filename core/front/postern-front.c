@@ -203,7 +203,7 @@ ban_added_cb (PosternEventBus *bus, const gchar *name, GVariant *payload, gpoint
     for (guint i = 0; i < conns->len; i++) {
       PosternFrontConn *conn = g_ptr_array_index (conns, i);
       if (postern_front_conn_is_from (conn, &ban->cidr))
-        postern_front_conn_close (conn, "source banned");
+        postern_front_conn_banned (conn);
     }
   }
   for (guint i = 0; i < self->bans->len; i++) {
