@@ -7,16 +7,12 @@
 
 #include "postern-bus-address.h"
 #include "postern.h"
+#include "posternctl.h"
 
 /* posternctl: a thin client of org.postern.Postern1. Exit codes: 0 done,
  * 1 the daemon refused or failed, 2 usage, 3 the daemon is not running. */
 
 #define EXIT_NOT_RUNNING 3
-
-typedef struct {
-  GDBusConnection *connection;
-  const gchar *bus;
-} Ctl;
 
 typedef int (*CommandFunc) (Ctl *ctl, int argc, char **argv);
 
@@ -195,6 +191,7 @@ static const struct {
   { "reload", cmd_reload, "re-read conf.d and apply it (the old config stays on error)" },
   { "monitor", cmd_monitor, "print every event-bus event as it happens" },
   { "version", cmd_version, "posternctl's and posternd's versions" },
+  { "turn", postern_ctl_turn, "turn user add NAME PASSWORD | user remove NAME | user list | allocations" },
 };
 
 static gboolean

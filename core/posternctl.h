@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* What every posternctl command gets: the connection to posternd's bus. */
+typedef struct {
+  GDBusConnection *connection;
+  const gchar *bus;
+} Ctl;
+
+int postern_ctl_turn (Ctl *ctl, int argc, char **argv);
+
+G_END_DECLS
