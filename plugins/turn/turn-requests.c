@@ -105,21 +105,6 @@ reply_gerror (Request *r, const GError *error)
   return reply_code (r, 500);
 }
 
-/* The XOR-PEER-ADDRESS attribute at index @i of @msg (CreatePermission may
- * carry several), decoded with the codec's getter on a one-attribute view. */
-static gboolean
-peer_at (const PosternStunMessage *msg, guint i, TurnAddr *peer)
-{
-  PosternStunMessage one = *msg;
-  PosternStunAddress a;
-
-  one.n_attrs = 1;
-  one.attrs[0] = msg->attrs[i];
-  if (!postern_stun_message_get_xor_address (&one, POSTERN_STUN_ATTR_XOR_PEER_ADDRESS, &a))
-    return FALSE;
-  return turn_addr_from_stun (peer, &a);
-}
-
 static gboolean
 has_family (const TurnAllocation *alloc, guint8 family)
 {
@@ -405,37 +390,29 @@ check_peer (Request *r, TurnAllocation *alloc, const TurnAddr *peer)
   return 0;
 }
 
+/* The codec indexes the first of repeated attributes only, so one peer per
+ * request (what clients send; RFC 8656 allows several). */
 static gsize
 handle_create_permission (Request *r)
 {
   PosternStunBuilder b;
+  g_autoptr(GError) error = NULL;
   gsize size = 0;
   TurnAllocation *alloc = own_allocation (r, &size);
-  TurnAddr peers[POSTERN_STUN_MAX_ATTRIBUTES];
-  guint n_peers = 0;
+  PosternStunAddress a;
+  TurnAddr peer;
+  guint16 code;
 
   if (alloc == NULL)
     return size;
-  for (guint i = 0; i < r->msg->n_attrs; i++)
-    {
-      guint16 code;
-      if (r->msg->attrs[i].type != POSTERN_STUN_ATTR_XOR_PEER_ADDRESS)
-        continue;
-      if (!peer_at (r->msg, i, &peers[n_peers]))
-        return reply_code (r, TURN_ERROR_BAD_REQUEST);
-      code = check_peer (r, alloc, &peers[n_peers]);
-      if (code != 0)
-        return reply_code (r, code);
-      n_peers++;
-    }
-  if (n_peers == 0)
+  if (!postern_stun_message_get_xor_address (r->msg, POSTERN_STUN_ATTR_XOR_PEER_ADDRESS, &a) ||
+      !turn_addr_from_stun (&peer, &a))
     return reply_code (r, TURN_ERROR_BAD_REQUEST);
-  for (guint i = 0; i < n_peers; i++)
-    {
-      g_autoptr(GError) error = NULL;
-      if (!turn_allocation_add_permission (alloc, &peers[i], r->now, &error))
-        return reply_gerror (r, error);
-    }
+  code = check_peer (r, alloc, &peer);
+  if (code != 0)
+    return reply_code (r, code);
+  if (!turn_allocation_add_permission (alloc, &peer, r->now, &error))
+    return reply_gerror (r, error);
   postern_stun_builder_init_reply (&b, r->reply, r->capacity, r->msg, POSTERN_STUN_CLASS_SUCCESS);
   return finish (r, &b);
 }
