@@ -15,4 +15,5 @@
 #include "postern-epoll-source.h"
 #include "postern-plugin.h"
 #include "postern-stun.h"
+#include "postern-udp.h"
 #undef POSTERN_INSIDE
