@@ -52,5 +52,5 @@ turn_test_counter (PosternTestDaemon *d, const gchar *name)
 guint16
 turn_test_port_base (guint slot)
 {
-  return (guint16) (20000 + ((guint) getpid () % 200) * 50 + slot * 10);
+  return (guint16) (20000 + ((guint) getpid () % 60) * 200 + slot * 100);
 }
