@@ -17,7 +17,7 @@ const PosternConfigKey turn_config_keys[] = {
     "UDP addresses for TURN and STUN Binding, `;`-separated; replies leave from the address a request arrived on" },
   { "realm", POSTERN_CONFIG_TYPE_STRING, "", "Long-term credential realm (default: the host's FQDN)" },
   { "users-file", POSTERN_CONFIG_TYPE_PATH, "",
-    "File of `user:0x<md5 key>` lines, mode 0600 (default: STATE_DIR/" USERS_FILE_NAME ")" },
+    "File of `user:0x<md5 key>` lines, mode 0600 (default: the plugin's state directory/" USERS_FILE_NAME ")" },
   { "auth-secrets", POSTERN_CONFIG_TYPE_STRING_LIST, "", "TURN REST API shared secrets, newest first" },
   { "relay-ip", POSTERN_CONFIG_TYPE_STRING_LIST, "",
     "Addresses relay sockets bind, at most one IPv4 and one IPv6 (default: the address the Allocate arrived on)",
