@@ -127,6 +127,16 @@ copy_string_attr (const PosternStunMessage *msg, guint16 type, gchar *out, gsize
   return TRUE;
 }
 
+/* Counted always; published as turn.auth-failed within the 401 rate limit,
+ * so a flood of forged requests is not a flood of bus events. */
+static void
+auth_failed (Request *r, const gchar *username)
+{
+  r->server->stats.auth_failures++;
+  if (turn_source_limiter_allow (r->server->limiter, &r->five_tuple.client, g_get_monotonic_time ()))
+    turn_server_auth_failed (r->server, &r->five_tuple.client, username);
+}
+
 /* Long-term credentials (RFC 8489, section 9.2). Returns 0 when @r is
  * authenticated, else the size of the error reply. */
 static gsize
@@ -151,7 +161,7 @@ authenticate (Request *r)
     return reply_code (r, TURN_ERROR_STALE_NONCE);
   if (!copy_string_attr (msg, POSTERN_STUN_ATTR_USERNAME, r->username, sizeof r->username))
     {
-      turn_server_auth_failed (server, &r->five_tuple.client, "");
+      auth_failed (r, "");
       return reply_code (r, TURN_ERROR_UNAUTHORIZED);
     }
   n_keys = turn_credentials_find_keys (server->settings->credentials, r->username, g_get_real_time () / G_USEC_PER_SEC,
@@ -166,7 +176,7 @@ authenticate (Request *r)
   explicit_bzero (keys, sizeof keys);
   if (!r->authenticated)
     {
-      turn_server_auth_failed (server, &r->five_tuple.client, r->username);
+      auth_failed (r, r->username);
       return reply_code (r, TURN_ERROR_UNAUTHORIZED);
     }
   return 0;

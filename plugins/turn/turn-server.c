@@ -19,13 +19,13 @@ turn_server_now (void)
   return g_get_monotonic_time () / G_USEC_PER_SEC;
 }
 
-/* Strings from the wire go into GVariants only as valid UTF-8. */
 static void
 publish (TurnServer *self, const gchar *name, GVariant *payload)
 {
   postern_event_bus_publish (postern_context_get_event_bus (self->context), name, payload);
 }
 
+/* Strings from the wire go into GVariants only as valid UTF-8. */
 void
 turn_server_auth_failed (TurnServer     *self,
                          const TurnAddr *client,
@@ -34,7 +34,6 @@ turn_server_auth_failed (TurnServer     *self,
   gchar text[TURN_ADDR_STRLEN];
   g_autofree gchar *valid = g_utf8_make_valid (username, -1);
 
-  self->stats.auth_failures++;
   publish (self, POSTERN_EVENT_TURN_AUTH_FAILED,
            g_variant_new ("(ss)", turn_addr_to_string (client, text), valid));
 }

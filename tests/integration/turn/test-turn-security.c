@@ -213,10 +213,12 @@ event_cb (GDBusConnection *connection, const gchar *sender, const gchar *path, c
 {
   GPtrArray *seen = user_data;
   g_autoptr(GVariant) payload = NULL;
+  g_autofree gchar *text = NULL;
   const gchar *name;
 
   g_variant_get (parameters, "(&sv)", &name, &payload);
-  g_ptr_array_add (seen, g_strdup_printf ("%s %s", name, g_variant_print (payload, FALSE)));
+  text = g_variant_print (payload, FALSE);
+  g_ptr_array_add (seen, g_strdup_printf ("%s %s", name, text));
 }
 
 static gboolean
