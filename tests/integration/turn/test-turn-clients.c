@@ -106,7 +106,9 @@ run_uclient (Fixture *f, const gchar *const *args, guint64 expected)
   g_ptr_array_add (argv, g_strdup ("127.0.0.1"));
   g_ptr_array_add (argv, NULL);
   status = postern_test_run (&out, &err, (const gchar *const *) argv->pdata);
-  g_test_message ("uclient -> %d\n%s%s", status, out, err);
+  g_test_message ("uclient exited with %d", status);
+  turn_test_log_lines ("uclient", out);
+  turn_test_log_lines ("uclient", err);
   g_assert_cmpuint (field (out, "tot_send_msgs="), ==, expected);
   g_assert_cmpuint (field (out, "tot_recv_msgs="), ==, expected);
   g_assert_cmpuint (field (out, "Total lost packets "), ==, 0);

@@ -623,7 +623,7 @@ test_port_in_use (void)
   postern_test_daemon_write_dropin (d, "30-turn.conf", dropin);
   g_assert_false (postern_test_daemon_start (d, &error));
   log = postern_test_daemon_read_log (d);
-  g_test_message ("%s", log);
+  turn_test_log_lines ("posternd", log);
   g_assert_nonnull (strstr (log, "already in use"));
   close (fd);
 }

@@ -29,7 +29,9 @@ test_data_channel (void)
     const gchar *argv[] = { "node", g_getenv ("TURN_WERIFT_SCRIPT"), port_text, "webrtc", "webrtc-pw", NULL };
     status = postern_test_run (&out, &err, argv);
   }
-  g_test_message ("werift -> %d: %s%s", status, out, err);
+  g_test_message ("werift exited with %d", status);
+  turn_test_log_lines ("werift", out);
+  turn_test_log_lines ("werift", err);
   g_assert_cmpint (status, ==, 0);
   g_assert_cmpstr (out, ==, "ok 20\n");
   /* both peer connections relayed through their own allocation */

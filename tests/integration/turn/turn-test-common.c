@@ -54,3 +54,14 @@ turn_test_port_base (guint slot)
 {
   return (guint16) (20000 + ((guint) getpid () % 60) * 200 + slot * 100);
 }
+
+/* A child's output, one TAP comment per line. */
+void
+turn_test_log_lines (const gchar *what, const gchar *text)
+{
+  g_auto(GStrv) lines = g_strsplit (text != NULL ? text : "", "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (lines[i][0] != '\0')
+      g_test_message ("%s: %s", what, lines[i]);
+}

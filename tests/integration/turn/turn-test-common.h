@@ -16,5 +16,7 @@ void               turn_test_add_user  (PosternTestDaemon *d,
 guint64            turn_test_counter   (PosternTestDaemon *d,
                                         const gchar       *name);
 guint16            turn_test_port_base (guint              slot);
+void               turn_test_log_lines (const gchar       *what,
+                                        const gchar       *text);
 
 G_END_DECLS
