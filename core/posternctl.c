@@ -195,6 +195,7 @@ static const struct {
   { "cert", postern_ctl_cert, TRUE, "cert check FILE [--name FQDN]: check a PEM bundle as the front would" },
   { "srv", postern_ctl_srv, FALSE, "srv records | srv status: the SRV records srv-announcer publishes" },
   { "pinban", postern_ctl_pinban, FALSE, "pinban status | unban ADDRESS | unban --all | ban ADDRESS [SECONDS]" },
+  { "turn", postern_ctl_turn, FALSE, "turn user add NAME PASSWORD | user remove NAME | user list | allocations" },
 };
 
 static gboolean
