@@ -43,7 +43,7 @@ put (const gchar *dir, const gchar *name, const gchar *contents)
 static void
 write_dropin (Fixture *f, const gchar *brandings)
 {
-  g_autofree gchar *conf = g_strdup_printf ("[core]\nfqdn = localhost\nhttps-listen = 127.0.0.1:%u\n\n"
+  g_autofree gchar *conf = g_strdup_printf ("[core]\nfqdn = localhost\nhttps-listen = 127.0.0.1:%u\nhttp-listen =\n\n"
                                             "[webapp]\nroot = %s\nbrandings = %s\n",
                                             f->https_port, f->base, brandings);
 

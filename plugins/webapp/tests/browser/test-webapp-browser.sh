@@ -49,6 +49,7 @@ cat >"$work/conf.d/10-webapp.conf" <<CONF
 [core]
 fqdn = localhost
 https-listen = 127.0.0.1:$https_port
+http-listen =
 
 [webapp]
 root = $root/data/webapp
