@@ -352,6 +352,51 @@ test_traversal (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (log, "refused with 403"));
 }
 
+/* Another plugin holds "/" (as https-proxy will): webapp leaves it alone,
+ * says so, and serves its own prefixes. */
+static void
+test_root_taken (void)
+{
+  const gchar *httptest = g_getenv ("HTTPTEST_PLUGIN");
+  g_autoptr(PosternTestDaemon) d = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *webapp_so = NULL, *base = NULL, *conf = NULL, *log = NULL, *link = NULL;
+  Fixture f = { 0 };
+
+  if (httptest == NULL || !g_file_test (httptest, G_FILE_TEST_EXISTS)) {
+    g_test_skip ("httptest.so not built");
+    return;
+  }
+  d = postern_test_daemon_new (g_getenv ("WEBAPP_PLUGIN_DIR"));
+  webapp_so = g_build_filename (d->plugin_dir, "webapp.so", NULL);
+  g_free (d->plugin_dir);
+  d->plugin_dir = g_build_filename (d->root, "plugins", NULL);
+  g_assert_cmpint (g_mkdir (d->plugin_dir, 0755), ==, 0);
+  link = g_build_filename (d->plugin_dir, "webapp.so", NULL);
+  g_assert_cmpint (symlink (webapp_so, link), ==, 0);
+  g_free (link);
+  link = g_build_filename (d->plugin_dir, "httptest.so", NULL);
+  g_assert_cmpint (symlink (httptest, link), ==, 0);
+
+  base = g_build_filename (d->root, "base", NULL);
+  put (base, "index.html", "base\n");
+  f.d = d;
+  f.https_port = free_port ();
+  conf = g_strdup_printf ("[core]\nfqdn = localhost\nhttps-listen = 127.0.0.1:%u\nhttp-listen =\n\n"
+                          "[webapp]\nroot = %s\n\n[httptest]\nprefix = /\n", f.https_port, base);
+  postern_test_daemon_write_dropin (d, "10-webapp.conf", conf);
+  postern_test_daemon_start (d, &error);
+  g_assert_no_error (error);
+  save_ca (&f);
+
+  assert_answer (&f, "/", 404, "no such test\n");
+  assert_answer (&f, "/hello", 200, "hello from postern\n");
+  assert_answer (&f, "/webapp/", 200, "base\n");
+  log = postern_test_daemon_read_log (d);
+  g_assert_nonnull (strstr (log, "not redirecting / to /webapp/"));
+  g_free (f.ca);
+}
+
 static void
 test_check_config (void)
 {
@@ -387,6 +432,7 @@ main (int argc, char **argv)
   ADD ("/webapp/live-changes", test_live_changes);
   ADD ("/webapp/traversal", test_traversal);
 #undef ADD
+  g_test_add_func ("/webapp/root-taken", test_root_taken);
   g_test_add_func ("/webapp/check-config", test_check_config);
   return g_test_run ();
 }
