@@ -13,4 +13,7 @@ typedef struct {
   const gchar *bus;
 } Ctl;
 
+int postern_ctl_cert (Ctl *ctl, int argc, char **argv);
+int postern_ctl_srv (Ctl *ctl, int argc, char **argv);
+
 G_END_DECLS
