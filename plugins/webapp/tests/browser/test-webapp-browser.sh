@@ -5,6 +5,10 @@
 # client API (/api/) to mock-node.py. Skips (77) when Chromium, node, or the
 # npm packages playwright-core and axe-core are missing; point
 # POSTERN_NODE_MODULES at a node_modules holding them.
+# The WebRTC relay page (webrtc-relay/, served at /webrtc/) runs when
+# WEBRTC_TURN_URL (turn:127.0.0.1:PORT), WEBRTC_TURN_USER and WEBRTC_TURN_PASS
+# name a TURN server on loopback; the suite sets them once the turn plugin
+# lands, until then it says it skipped that part.
 # env: POSTERND, WEBAPP_PLUGIN_DIR (set by meson), WEBAPP_ARTIFACTS
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -53,7 +57,7 @@ http-listen =
 
 [webapp]
 root = $root/data/webapp
-brandings = acme=$root/data/webapp-branding-example
+brandings = acme=$root/data/webapp-branding-example;webrtc=$here/webrtc-relay
 CONF
 "$POSTERND" --confdirs "$work/conf.d" --plugin-dir "$WEBAPP_PLUGIN_DIR" --state-dir "$work/state" \
   --bus "$(head -n1 "$work/bus")" 2>"$work/posternd.log" &
@@ -67,5 +71,11 @@ done
 
 node "$here/webapp-browser.cjs" "$base" "http://127.0.0.1:$(cat "$work/port")" "$work/calls.log" "$artifacts"
 rc=$?
+if [ -n "${WEBRTC_TURN_URL:-}" ]; then
+  node "$here/webrtc-relay.cjs" "$base/webrtc/" "$WEBRTC_TURN_URL" "${WEBRTC_TURN_USER:-}" "${WEBRTC_TURN_PASS:-}" \
+    "$artifacts" || rc=1
+else
+  echo "ok - # SKIP WebRTC relay page: no WEBRTC_TURN_URL (waits for the turn plugin)"
+fi
 cp "$work/posternd.log" "$artifacts/posternd.log" 2>/dev/null
 exit $rc

@@ -8,6 +8,7 @@
 const { chromium } = require('playwright-core');
 const fs = require('node:fs');
 const path = require('node:path');
+const { chromiumArgs } = require('./chromium-args.cjs');
 
 const [base, api, callLog, artifacts] = process.argv.slice(2);
 const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -41,24 +42,15 @@ async function audit(page, what) {
 async function main() {
   fs.mkdirSync(artifacts, { recursive: true });
   const profile = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'webapp-browser-'));
-  // Flags keep Chromium on loopback (see REFERENCE.md); a second
-  // --disable-features replaces Playwright's, so its list is repeated.
+  // chromium-args.cjs keeps Chromium on loopback (see REFERENCE.md).
   // bypassCSP only lets the test inject axe-core into pages whose CSP forbids
   // inline scripts; ignoreHTTPSErrors accepts posternd's self-signed cert.
-  const playwrightDisabled = ['AvoidUnnecessaryBeforeUnloadCheckSync', 'DestroyProfileOnBrowserClose', 'HttpsUpgrades',
-    'HttpsFirstBalancedModeAutoEnable', 'LensOverlay', 'MediaRouter', 'PaintHolding', 'ThirdPartyStoragePartitioning',
-    'AvoidCorsURLLoaderRestartOnRedirect', 'TcpPortRandomizationWin', 'OptimizationHints', 'NetworkTimeServiceQuerying',
-    'AimEnabled', 'PreconnectToSearch', 'msForceBrowserSignIn', 'msEdgeUpdateLaunchServicesPreferredVersion'];
   const ctx = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
     bypassCSP: true,
     ignoreHTTPSErrors: true,
-    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--allow-loopback-in-peer-connection',
-      '--disable-features=' + playwrightDisabled.concat(['WebRtcHideLocalIpsWithMdns']).join(','),
-      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1, EXCLUDE ::1, EXCLUDE [::1]'],
+    args: chromiumArgs,
   });
   // The https-proxy plugin is not there yet: the client API goes to the mock.
   await ctx.route((url) => url.pathname.startsWith('/api/'), async (route) => {
