@@ -47,11 +47,18 @@ async function run() {
     MESSAGES.forEach((m) => channel.send(m));
   });
 
+  // Gathering that ends without a candidate means the TURN server refused us.
+  const noRelay = new Promise((resolve, reject) => a.addEventListener('icegatheringstatechange', () => {
+    if (a.iceGatheringState === 'complete' && types.length === 0) {
+      reject(new Error('no relay candidate: TURN allocation failed'));
+    }
+  }));
+
   await a.setLocalDescription(await a.createOffer());
   await b.setRemoteDescription(a.localDescription);
   await b.setLocalDescription(await b.createAnswer());
   await a.setRemoteDescription(b.localDescription);
-  await done;
+  await Promise.race([done, noRelay]);
   const pair = (await a.getStats()).values();
   let relayed = false;
   for (const s of pair) {
