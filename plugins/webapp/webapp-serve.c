@@ -35,13 +35,14 @@ webapp_serve_redirect (PosternHttpExchange *exchange, const gchar *location)
   respond_text (exchange, 301);
 }
 
+/* The message names the path after the mount, made printable by the resolver. */
 static void
-refuse (PosternContext *context, PosternHttpExchange *exchange, const GError *error)
+refuse (PosternContext *context, PosternHttpExchange *exchange, const gchar *prefix, const GError *error)
 {
   guint status = webapp_resolve_error_status (error);
 
-  postern_warning (context, "%s from %s refused with %u: %s", postern_http_exchange_get_method (exchange),
-                   postern_http_exchange_get_client_ip (exchange), status, error->message);
+  postern_warning (context, "%s under %s from %s refused with %u: %s", postern_http_exchange_get_method (exchange),
+                   prefix, postern_http_exchange_get_client_ip (exchange), status, error->message);
   respond_text (exchange, status);
 }
 
@@ -92,7 +93,7 @@ webapp_serve (PosternContext *context, WebappResolver *resolver, const gchar *pr
           webapp_serve_redirect (exchange, slashed);
         }
       else
-        refuse (context, exchange, error);
+        refuse (context, exchange, prefix, error);
       return;
     }
 
