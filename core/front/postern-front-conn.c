@@ -256,7 +256,9 @@ send_head (PosternFrontConn *conn, guint status, gint64 content_length)
     conn->close_after = TRUE;
   g_string_append_printf (head, "HTTP/1.1 %u %s\r\nServer: postern\r\nDate: %s\r\n", status,
                           soup_status_get_phrase (status), conn->front->date);
-  if (content_length >= 0) {
+  if (status == SOUP_STATUS_NO_CONTENT || status == SOUP_STATUS_NOT_MODIFIED) {
+    /* No body and no framing headers (RFC 9110 8.6, 15.4.5). */
+  } else if (content_length >= 0) {
     g_string_append_printf (head, "Content-Length: %" G_GINT64_FORMAT "\r\n", content_length);
   } else if (http10) {
     conn->close_after = TRUE;

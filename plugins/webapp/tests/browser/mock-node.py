@@ -1,21 +1,18 @@
 #!/usr/bin/env python3
-"""Stands in for posternd + a Conferencing Node so the Web App in data/ can be
-driven by a browser before the webapp plugin is wired to the HTTPS front:
-serves /webapp/ (base) and /acme/ (example branding over the base) and the
-client API subset the app uses. Every API call is appended to a log file the
-browser test reads. Loopback only.
+"""Stands in for a Conferencing Node until the https-proxy plugin lands: the
+client API subset the Web App uses. The browser test loads the pages from
+posternd's webapp plugin and routes /api/ requests here. The event stream
+ends after a few messages so an intercepting client can pass it on (the app
+reconnects). Every API call is appended to a log file the browser test
+reads. Loopback only.
 
-usage: mock-node.py DATA_DIR PORT_FILE CALL_LOG  (binds 127.0.0.1 port 0, writes the port)"""
+usage: mock-node.py PORT_FILE CALL_LOG  (binds 127.0.0.1 port 0, writes the port)"""
 import json, os, sys, time, uuid
 from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
 from urllib.parse import urlparse, parse_qs, unquote
 
-DATA = sys.argv[1]
-PORT_FILE = sys.argv[2]
-LOG = open(sys.argv[3], 'a', buffering=1)
-ROOTS = {'webapp': [os.path.join(DATA, 'webapp')],
-         'acme': [os.path.join(DATA, 'webapp-branding-example'), os.path.join(DATA, 'webapp')]}
-TYPES = {'html': 'text/html', 'js': 'text/javascript', 'css': 'text/css', 'json': 'application/json', 'svg': 'image/svg+xml'}
+PORT_FILE = sys.argv[1]
+LOG = open(sys.argv[2], 'a', buffering=1)
 tokens = {}
 
 class H(BaseHTTPRequestHandler):
@@ -27,15 +24,6 @@ class H(BaseHTTPRequestHandler):
         self.send_header('Content-Length', str(len(b))); self.end_headers(); self.wfile.write(b)
     def do_GET(self):
         u = urlparse(self.path); parts = u.path.split('/')
-        if parts[1] in ROOTS:
-            rel = '/'.join(parts[2:]) or 'index.html'
-            for r in ROOTS[parts[1]]:
-                p = os.path.join(r, rel)
-                if os.path.isfile(p):
-                    b = open(p, 'rb').read()
-                    self.send_response(200); self.send_header('Content-Type', TYPES.get(rel.rsplit('.', 1)[-1], 'application/octet-stream'))
-                    self.send_header('Content-Length', str(len(b))); self.end_headers(); self.wfile.write(b); return
-            self.send_json(404, {}); return
         if u.path.startswith('/api/client/v2/conferences/'):
             alias, op = unquote(parts[5]), parts[6]
             if op == 'participants':
@@ -58,7 +46,7 @@ class H(BaseHTTPRequestHandler):
                     ev('participant_create', {'uuid': 'p1', 'display_name': 'Alice', 'role': 'chair'})
                     ev('participant_create', {'uuid': 'p3', 'display_name': 'Bob <b>x</b>', 'role': 'guest'})
                     ev('participant_sync_end', None)
-                    for i in range(600):
+                    for i in range(3):
                         time.sleep(1)
                         ev('message_received', {'origin': 'Alice', 'payload': f'hello {i}'})
                 except (BrokenPipeError, ConnectionResetError):

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* One static-file request: resolve under the mount's roots, pick a
+ * precompressed sibling, let webapp_http decide, answer through the front. */
+#include "webapp-serve.h"
+
+#include <string.h>
+
+#include "webapp-http.h"
+
+static void
+copy_header (const gchar *name, const gchar *value, gpointer user_data)
+{
+  soup_message_headers_append (user_data, name, value);
+}
+
+static void
+respond_text (PosternHttpExchange *exchange, guint status)
+{
+  g_autofree gchar *text = g_strdup_printf ("%u %s\n", status, soup_status_get_phrase (status));
+  gsize len = strlen (text);
+
+  postern_http_exchange_respond (exchange, status, "text/plain; charset=utf-8",
+                                 g_bytes_new_take (g_steal_pointer (&text), len));
+}
+
+/* 301 to @location, keeping the query string. */
+void
+webapp_serve_redirect (PosternHttpExchange *exchange, const gchar *location)
+{
+  const gchar *query = postern_http_exchange_get_query (exchange);
+  g_autofree gchar *target = query != NULL && query[0] != '\0' ? g_strconcat (location, "?", query, NULL)
+                                                               : g_strdup (location);
+
+  postern_http_exchange_add_header (exchange, "Location", target);
+  respond_text (exchange, 301);
+}
+
+/* The message names the path after the mount, made printable by the resolver. */
+static void
+refuse (PosternContext *context, PosternHttpExchange *exchange, const gchar *prefix, const GError *error)
+{
+  guint status = webapp_resolve_error_status (error);
+
+  postern_warning (context, "%s under %s from %s refused with %u: %s", postern_http_exchange_get_method (exchange),
+                   prefix, postern_http_exchange_get_client_ip (exchange), status, error->message);
+  respond_text (exchange, status);
+}
+
+/* The representation to send: the file, or a precompressed sibling the
+ * client accepts. Returns the chosen file, owned by @file or @sibling. */
+static WebappFile *
+choose (WebappResolver *resolver, SoupMessageHeaders *request, WebappFile *file, WebappFile *sibling,
+        WebappEncoding *encoding)
+{
+  WebappEncoding order[WEBAPP_ENCODING_COUNT];
+  guint n = webapp_http_encodings_to_try (request, order);
+
+  for (guint i = 0; i < n; i++)
+    {
+      if (order[i] == WEBAPP_ENCODING_IDENTITY)
+        break;
+      if (webapp_resolver_open_sibling (resolver, file, webapp_http_encoding_suffix (order[i]), sibling, NULL))
+        {
+          *encoding = order[i];
+          return sibling;
+        }
+    }
+  *encoding = WEBAPP_ENCODING_IDENTITY;
+  return file;
+}
+
+void
+webapp_serve (PosternContext *context, WebappResolver *resolver, const gchar *prefix, PosternHttpExchange *exchange)
+{
+  const gchar *method = postern_http_exchange_get_method (exchange);
+  const gchar *path = postern_http_exchange_get_path (exchange);
+  const gchar *rel = path + strlen (prefix);
+  g_autoptr (SoupMessageHeaders) request = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+  g_auto (WebappFile) file = WEBAPP_FILE_INIT;
+  g_auto (WebappFile) sibling = WEBAPP_FILE_INIT;
+  g_auto (WebappHttpResponse) resp = { 0 };
+  g_autoptr (GError) error = NULL;
+  SoupMessageHeadersIter iter;
+  const char *name, *value;
+  WebappEncoding encoding;
+  WebappFile *chosen;
+
+  if (!webapp_resolver_open (resolver, rel, strlen (rel), &file, &error))
+    {
+      if (g_error_matches (error, WEBAPP_RESOLVE_ERROR, WEBAPP_RESOLVE_ERROR_IS_DIRECTORY))
+        {
+          g_autofree gchar *slashed = g_strconcat (path, "/", NULL);
+          webapp_serve_redirect (exchange, slashed);
+        }
+      else
+        refuse (context, exchange, prefix, error);
+      return;
+    }
+
+  postern_http_exchange_foreach_header (exchange, copy_header, request);
+  chosen = choose (resolver, request, &file, &sibling, &encoding);
+  webapp_http_respond (method, request, file.rel_path, encoding, chosen->fd, &chosen->st, &resp);
+  soup_message_headers_iter_init (&iter, resp.headers);
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    postern_http_exchange_add_header (exchange, name, value);
+  if (resp.fd >= 0)
+    postern_http_exchange_respond_file (exchange, resp.status, g_steal_fd (&chosen->fd), resp.offset, resp.length);
+  else
+    postern_http_exchange_respond (exchange, resp.status, NULL, NULL);
+}
