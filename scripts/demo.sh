@@ -35,7 +35,8 @@ fi
 
 cat <<INFO
 
-posternd is starting with the shipped drop-ins ($root/conf.d).
+posternd is starting with the shipped drop-ins ($root/conf.d) and
+$demo/conf.d/90-demo.conf (the Web App from data/).
 In another shell:
   export POSTERN_BUS='$POSTERN_BUS'
   $build/core/posternctl status
@@ -43,7 +44,16 @@ In another shell:
 Ctrl-C stops everything.
 
 INFO
-"$build/core/posternd" --confdirs "$root/conf.d" --plugin-dir "$build/plugins" \
+# posternd takes one plugin directory; the build keeps one per plugin.
+mkdir "$demo/plugins" "$demo/conf.d"
+for so in "$build"/plugins/*/*.so; do ln -s "$so" "$demo/plugins/"; done
+# The uninstalled tree: the Web App and the example branding from data/.
+cat > "$demo/conf.d/90-demo.conf" <<CONF
+[webapp]
+root = $root/data/webapp
+brandings = example=$root/data/webapp-branding-example
+CONF
+"$build/core/posternd" --confdirs "$root/conf.d:$demo/conf.d" --plugin-dir "$demo/plugins" \
   --state-dir "$demo/state" &
 pids+=($!)
 wait "${pids[-1]}"

@@ -606,7 +606,7 @@ ex_respond (gpointer impl, guint status, const gchar *content_type, GBytes *body
   if (content_type != NULL)
     ex_add_header (conn, "Content-Type", content_type);
   send_head (conn, status, (gint64) len);
-  if (len > 0 && !conn->head_request)
+  if (len > 0 && !conn->head_request && status != SOUP_STATUS_NO_CONTENT && status != SOUP_STATUS_NOT_MODIFIED)
     queue (conn, g_bytes_get_data (body, NULL), len);
   complete_response (conn);
 }
