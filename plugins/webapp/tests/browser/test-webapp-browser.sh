@@ -59,7 +59,26 @@ http-listen =
 root = $root/data/webapp
 brandings = acme=$root/data/webapp-branding-example;webrtc=$here/webrtc-relay
 CONF
-"$POSTERND" --confdirs "$work/conf.d" --plugin-dir "$WEBAPP_PLUGIN_DIR" --state-dir "$work/state" \
+# One plugin directory holding webapp and, when built, turn: the WebRTC relay
+# page then goes through this posternd's TURN server and nothing else.
+mkdir -p "$work/plugins"
+ln -s "$WEBAPP_PLUGIN_DIR/webapp.so" "$work/plugins/webapp.so"
+if [ -n "${TURN_PLUGIN:-}" ] && [ -z "${WEBRTC_TURN_URL:-}" ]; then
+  ln -s "$TURN_PLUGIN" "$work/plugins/turn.so"
+  turn_port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  key=$(printf 'webrtc:postern.test:relay-only' | md5sum | cut -d' ' -f1)
+  (umask 077; echo "webrtc:0x$key" >"$work/turn-users")
+  cat >"$work/conf.d/30-turn.conf" <<CONF
+[turn]
+listen = 127.0.0.1:$turn_port
+realm = postern.test
+users-file = $work/turn-users
+relay-ip = 127.0.0.1
+allowed-peers = 127.0.0.1/32
+CONF
+  export WEBRTC_TURN_URL="turn:127.0.0.1:$turn_port" WEBRTC_TURN_USER=webrtc WEBRTC_TURN_PASS=relay-only
+fi
+"$POSTERND" --confdirs "$work/conf.d" --plugin-dir "$work/plugins" --state-dir "$work/state" \
   --bus "$(head -n1 "$work/bus")" 2>"$work/posternd.log" &
 posternd=$!
 pids="$pids $posternd"
