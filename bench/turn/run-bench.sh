@@ -9,7 +9,7 @@
 # Usage: run-bench.sh [messages-per-client] [allocations]
 # (POSTERND, TURN_PLUGIN_DIR, HOLD_ALLOCATIONS from meson)
 set -eu
-messages=${1:-3000}
+messages=${1:-5000}
 allocations=${2:-10000}
 clients=10
 work=$(mktemp -d /tmp/turn-bench-XXXXXX)
@@ -47,6 +47,14 @@ wait_for_udp() { # port
   return 1
 }
 
+udp_drops() { # host-wide UDP receive-buffer drops (any socket: server, peer or client)
+  awk '$1 == "Udp:" && $2 ~ /^[0-9]+$/ { print $6 }' /proc/net/snmp
+}
+
+port_drops() { # port: receive-buffer drops of the 127.0.0.1:PORT socket
+  awk -v a="0100007F:$(printf '%04X' "$1")" '$2 == a { print $NF; found = 1 } END { if (!found) print 0 }' /proc/net/udp
+}
+
 cpu_ticks() { # pid: utime + stime (fields 14, 15; the comm field has no spaces here)
   awk '{ print $14 + $15 }' "/proc/$1/stat"
 }
@@ -59,18 +67,24 @@ wait_for_udp "$peer_port"
 
 relay_run() { # name pid port size
   before=$(cpu_ticks "$2")
+  drops_before=$(udp_drops)
+  listen_before=$(port_drops "$3")
+  peer_before=$(port_drops "$peer_port")
   start=$(date +%s.%N)
   taskset -c "$client_cpu" turnutils_uclient -p "$3" -e 127.0.0.1 -r "$peer_port" -u "$user" -w "$password" \
     -m "$clients" -n "$messages" -l "$4" -z 0 127.0.0.1 > "$work/uclient-$1-$4.log" 2>&1 || true
   end=$(date +%s.%N)
   after=$(cpu_ticks "$2")
+  drops=$(($(udp_drops) - drops_before))
+  listen_drops=$(($(port_drops "$3") - listen_before))
+  peer_drops=$(($(port_drops "$peer_port") - peer_before))
   sent=$(sed -n 's/.*start_mclient: tot_send_msgs=\([0-9]*\), tot_recv_msgs=.*/\1/p' "$work/uclient-$1-$4.log" | tail -1)
   recv=$(sed -n 's/.*start_mclient: tot_send_msgs=[0-9]*, tot_recv_msgs=\([0-9]*\).*/\1/p' "$work/uclient-$1-$4.log" | tail -1)
   awk -v n="$1" -v l="$4" -v s="${sent:-0}" -v r="${recv:-0}" -v t0="$start" -v t1="$end" \
-      -v c="$((after - before))" -v hz="$(getconf CLK_TCK)" 'BEGIN {
-    loss = s > 0 ? 100 * (s - r) / s : 100
-    printf "%s %s %d %d %.2f %.0f %.2f %.3f\n", n, l, s, r, loss, r / (t1 - t0),
-           r > 0 ? c * 1e6 / hz / r : 0, c / hz }' >> "$work/relay.results"
+      -v c="$((after - before))" -v hz="$(getconf CLK_TCK)" -v d="$drops" -v ld="$listen_drops" -v pd="$peer_drops" 'BEGIN {
+    loss = (s > 0 ? 100 * (s - r) / s : 100)
+    printf "%s %s %d %d %.2f %.0f %.2f %.3f %d %d %d %d\n", n, l, s, r, loss, r / (t1 - t0),
+           (r > 0 ? c * 1e6 / hz / r : 0), c / hz, d, ld, pd, d - ld - pd }' >> "$work/relay.results"
 }
 
 hold_run() { # name pid port
@@ -124,9 +138,9 @@ wait_for_udp "$p2"
 bench_server coturn "$coturn_pid" "$p2"
 
 echo "uclient: $clients clients x $messages messages, channels, long-term credentials, -z 0 (unpaced)"
-awk 'BEGIN { printf "%-8s %5s %8s %8s %7s %10s %15s %8s\n", "server", "bytes", "sent", "echoed", "loss%",
-             "echoed/s", "cpu_us/echoed", "cpu_s" }
-     { printf "%-8s %5s %8d %8d %7.2f %10d %15.2f %8.3f\n", $1, $2, $3, $4, $5, $6, $7, $8 }' "$work/relay.results"
+awk 'BEGIN { printf "%-8s %5s %8s %8s %7s %10s %15s %8s %10s %8s %8s %8s\n", "server", "bytes", "sent", "echoed", "loss%",
+             "echoed/s", "cpu_us/echoed", "cpu_s", "udp_drops", "@listen", "@peer", "@other" }
+     { printf "%-8s %5s %8d %8d %7.2f %10d %15.2f %8.3f %10d %8d %8d %8d\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 }' "$work/relay.results"
 awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); v[$1, kv[1]] = kv[2] } }
      END {
        printf "%-8s %12s %8s %15s %15s\n", "server", "allocations", "failed", "rss_growth_kib", "bytes/alloc"
