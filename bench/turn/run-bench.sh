@@ -55,6 +55,12 @@ port_drops() { # port: receive-buffer drops of the 127.0.0.1:PORT socket
   awk -v a="0100007F:$(printf '%04X' "$1")" '$2 == a { print $NF; found = 1 } END { if (!found) print 0 }' /proc/net/udp
 }
 
+relay_drops() { # receive-buffer drops summed over the sockets bound to relay ports
+  awk -v lo="$relay_min" -v hi="$relay_max" 'NR > 1 { split($2, a, ":"); p = 0
+    for (i = 1; i <= 4; i++) p = p * 16 + index("0123456789ABCDEF", substr(a[2], i, 1)) - 1
+    if (p >= lo && p <= hi) sum += $NF } END { print sum + 0 }' /proc/net/udp
+}
+
 cpu_ticks() { # pid: utime + stime (fields 14, 15; the comm field has no spaces here)
   awk '{ print $14 + $15 }' "/proc/$1/stat"
 }
@@ -70,6 +76,7 @@ relay_run() { # name pid port size
   drops_before=$(udp_drops)
   listen_before=$(port_drops "$3")
   peer_before=$(port_drops "$peer_port")
+  relay_before=$(relay_drops)
   start=$(date +%s.%N)
   taskset -c "$client_cpu" turnutils_uclient -p "$3" -e 127.0.0.1 -r "$peer_port" -u "$user" -w "$password" \
     -m "$clients" -n "$messages" -l "$4" -z 0 127.0.0.1 > "$work/uclient-$1-$4.log" 2>&1 || true
@@ -78,13 +85,14 @@ relay_run() { # name pid port size
   drops=$(($(udp_drops) - drops_before))
   listen_drops=$(($(port_drops "$3") - listen_before))
   peer_drops=$(($(port_drops "$peer_port") - peer_before))
+  relay_drops=$(($(relay_drops) - relay_before))
   sent=$(sed -n 's/.*start_mclient: tot_send_msgs=\([0-9]*\), tot_recv_msgs=.*/\1/p' "$work/uclient-$1-$4.log" | tail -1)
   recv=$(sed -n 's/.*start_mclient: tot_send_msgs=[0-9]*, tot_recv_msgs=\([0-9]*\).*/\1/p' "$work/uclient-$1-$4.log" | tail -1)
   awk -v n="$1" -v l="$4" -v s="${sent:-0}" -v r="${recv:-0}" -v t0="$start" -v t1="$end" \
-      -v c="$((after - before))" -v hz="$(getconf CLK_TCK)" -v d="$drops" -v ld="$listen_drops" -v pd="$peer_drops" 'BEGIN {
+      -v c="$((after - before))" -v hz="$(getconf CLK_TCK)" -v d="$drops" -v ld="$listen_drops" -v pd="$peer_drops" -v rd="$relay_drops" 'BEGIN {
     loss = (s > 0 ? 100 * (s - r) / s : 100)
-    printf "%s %s %d %d %.2f %.0f %.2f %.3f %d %d %d %d\n", n, l, s, r, loss, r / (t1 - t0),
-           (r > 0 ? c * 1e6 / hz / r : 0), c / hz, d, ld, pd, d - ld - pd }' >> "$work/relay.results"
+    printf "%s %s %d %d %.2f %.0f %.2f %.3f %d %d %d %d %d\n", n, l, s, r, loss, r / (t1 - t0),
+           (r > 0 ? c * 1e6 / hz / r : 0), c / hz, d, ld, pd, rd, d - ld - pd - rd }' >> "$work/relay.results"
 }
 
 hold_run() { # name pid port
@@ -138,9 +146,10 @@ wait_for_udp "$p2"
 bench_server coturn "$coturn_pid" "$p2"
 
 echo "uclient: $clients clients x $messages messages, channels, long-term credentials, -z 0 (unpaced)"
-awk 'BEGIN { printf "%-8s %5s %8s %8s %7s %10s %15s %8s %10s %8s %8s %8s\n", "server", "bytes", "sent", "echoed", "loss%",
-             "echoed/s", "cpu_us/echoed", "cpu_s", "udp_drops", "@listen", "@peer", "@other" }
-     { printf "%-8s %5s %8d %8d %7.2f %10d %15.2f %8.3f %10d %8d %8d %8d\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 }' "$work/relay.results"
+awk 'BEGIN { printf "%-8s %5s %8s %8s %7s %10s %15s %8s %10s %8s %8s %8s %8s\n", "server", "bytes", "sent", "echoed", "loss%",
+             "echoed/s", "cpu_us/echoed", "cpu_s", "udp_drops", "@listen", "@peer", "@relay", "@other" }
+     { printf "%-8s %5s %8d %8d %7.2f %10d %15.2f %8.3f %10d %8d %8d %8d %8d\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+              $11, $12, $13 }' "$work/relay.results"
 awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); v[$1, kv[1]] = kv[2] } }
      END {
        printf "%-8s %12s %8s %15s %15s\n", "server", "allocations", "failed", "rss_growth_kib", "bytes/alloc"
