@@ -4,8 +4,11 @@
 # (turnutils_uclient, turnutils_peer as the echo peer, the allocation
 # holder) to the other. Loopback only. Per server and payload size: echoed
 # messages per second, the server's CPU per echoed message (each crosses
-# the relay twice, over channels), loss; then the server's RSS growth per
-# live allocation. Prints a table and the Postern/coturn ratios.
+# the relay twice, over channels), loss as uclient reports it and where the
+# kernel dropped datagrams (server listen socket, peer, relay sockets, other
+# = the clients' sockets); then the server's RSS growth per live allocation
+# (hold-allocations.py; its sockets use 127.0.x.y source addresses, still
+# loopback). Prints a table and the Postern/coturn ratios.
 # Usage: run-bench.sh [messages-per-client] [allocations]
 # (POSTERND, TURN_PLUGIN_DIR, HOLD_ALLOCATIONS from meson)
 set -eu
@@ -103,7 +106,7 @@ hold_run() { # name pid port
 }
 
 bench_server() { # name pid port
-  taskset -pc "$server_cpu" "$2" > /dev/null
+  taskset -apc "$server_cpu" "$2" > /dev/null  # every thread
   for size in 160 1200; do relay_run "$1" "$2" "$3" "$size"; done
   hold_run "$1" "$2" "$3"
 }
