@@ -1,0 +1,171 @@
+#!/bin/sh
+# TURN relay: posternd's turn plugin against coturn's turnserver, one after
+# the other in one run. Each server is pinned to one core, the clients
+# (turnutils_uclient, turnutils_peer as the echo peer, the allocation
+# holder) to the other. Loopback only. Per server and payload size: echoed
+# messages per second, the server's CPU per echoed message (each crosses
+# the relay twice, over channels), loss as uclient reports it and where the
+# kernel dropped datagrams (server listen socket, peer, relay sockets, other
+# = the clients' sockets); then the server's RSS growth per live allocation
+# (hold-allocations.py; its sockets use 127.0.x.y source addresses, still
+# loopback). Prints a table and the Postern/coturn ratios.
+# Usage: run-bench.sh [messages-per-client] [allocations]
+# (POSTERND, TURN_PLUGIN_DIR, HOLD_ALLOCATIONS from meson)
+set -eu
+messages=${1:-5000}
+allocations=${2:-10000}
+clients=10
+work=$(mktemp -d /tmp/turn-bench-XXXXXX)
+pids=""
+cleanup() {
+  for p in $pids; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+ncpu=$(nproc)
+server_cpu=0
+client_cpu=$((ncpu > 1 ? 1 : 0))
+user=bench
+password=bench-pw
+realm=bench.realm
+# Relay ports below the ephemeral range, so relays never collide with
+# client sockets; room for every allocation plus uclient's.
+relay_min=20000
+relay_max=$((relay_min + allocations + 999))
+# One socket per held allocation on each side.
+ulimit -n $((allocations * 2 + 1000)) 2>/dev/null || true
+
+free_port() {
+  /usr/bin/python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+wait_for_udp() { # port
+  for _ in $(seq 100); do
+    if grep -q "0100007F:$(printf '%04X' "$1") " /proc/net/udp; then return 0; fi
+    sleep 0.05
+  done
+  echo "nothing listens on UDP $1" >&2
+  return 1
+}
+
+udp_drops() { # host-wide UDP receive-buffer drops (any socket: server, peer or client)
+  awk '$1 == "Udp:" && $2 ~ /^[0-9]+$/ { print $6 }' /proc/net/snmp
+}
+
+port_drops() { # port: receive-buffer drops of the 127.0.0.1:PORT socket
+  awk -v a="0100007F:$(printf '%04X' "$1")" '$2 == a { print $NF; found = 1 } END { if (!found) print 0 }' /proc/net/udp
+}
+
+relay_drops() { # receive-buffer drops summed over the sockets bound to relay ports
+  awk -v lo="$relay_min" -v hi="$relay_max" 'NR > 1 { split($2, a, ":"); p = 0
+    for (i = 1; i <= 4; i++) p = p * 16 + index("0123456789ABCDEF", substr(a[2], i, 1)) - 1
+    if (p >= lo && p <= hi) sum += $NF } END { print sum + 0 }' /proc/net/udp
+}
+
+cpu_ticks() { # pid: utime + stime (fields 14, 15; the comm field has no spaces here)
+  awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+
+# Echo peer for both servers.
+peer_port=$(free_port)
+taskset -c "$client_cpu" turnutils_peer -L 127.0.0.1 -p "$peer_port" > /dev/null 2>&1 &
+pids="$pids $!"
+wait_for_udp "$peer_port"
+
+relay_run() { # name pid port size
+  before=$(cpu_ticks "$2")
+  drops_before=$(udp_drops)
+  listen_before=$(port_drops "$3")
+  peer_before=$(port_drops "$peer_port")
+  relay_before=$(relay_drops)
+  start=$(date +%s.%N)
+  taskset -c "$client_cpu" turnutils_uclient -p "$3" -e 127.0.0.1 -r "$peer_port" -u "$user" -w "$password" \
+    -m "$clients" -n "$messages" -l "$4" -z 0 127.0.0.1 > "$work/uclient-$1-$4.log" 2>&1 || true
+  end=$(date +%s.%N)
+  after=$(cpu_ticks "$2")
+  drops=$(($(udp_drops) - drops_before))
+  listen_drops=$(($(port_drops "$3") - listen_before))
+  peer_drops=$(($(port_drops "$peer_port") - peer_before))
+  relay_drops=$(($(relay_drops) - relay_before))
+  sent=$(sed -n 's/.*start_mclient: tot_send_msgs=\([0-9]*\), tot_recv_msgs=.*/\1/p' "$work/uclient-$1-$4.log" | tail -1)
+  recv=$(sed -n 's/.*start_mclient: tot_send_msgs=[0-9]*, tot_recv_msgs=\([0-9]*\).*/\1/p' "$work/uclient-$1-$4.log" | tail -1)
+  awk -v n="$1" -v l="$4" -v s="${sent:-0}" -v r="${recv:-0}" -v t0="$start" -v t1="$end" \
+      -v c="$((after - before))" -v hz="$(getconf CLK_TCK)" -v d="$drops" -v ld="$listen_drops" -v pd="$peer_drops" -v rd="$relay_drops" 'BEGIN {
+    loss = (s > 0 ? 100 * (s - r) / s : 100)
+    printf "%s %s %d %d %.2f %.0f %.2f %.3f %d %d %d %d %d\n", n, l, s, r, loss, r / (t1 - t0),
+           (r > 0 ? c * 1e6 / hz / r : 0), c / hz, d, ld, pd, rd, d - ld - pd - rd }' >> "$work/relay.results"
+}
+
+hold_run() { # name pid port
+  line=$(taskset -c "$client_cpu" /usr/bin/python3 "$HOLD_ALLOCATIONS" "$3" "$2" "$allocations" \
+    "$user" "$password" "$realm")
+  echo "$1 memory: $line"
+  echo "$1 $line" >> "$work/memory.results"
+}
+
+bench_server() { # name pid port
+  taskset -apc "$server_cpu" "$2" > /dev/null  # every thread
+  for size in 160 1200; do relay_run "$1" "$2" "$3" "$size"; done
+  hold_run "$1" "$2" "$3"
+}
+
+# posternd with only the turn plugin, on a private bus.
+mkdir -p "$work/conf.d" "$work/state"
+dbus-daemon --session --nofork --print-address=1 > "$work/bus" 2>/dev/null &
+pids="$pids $!"
+for _ in $(seq 100); do [ -s "$work/bus" ] && break; sleep 0.05; done
+key=$(printf '%s:%s:%s' "$user" "$realm" "$password" | md5sum | cut -d' ' -f1)
+(umask 077; printf '%s:0x%s\n' "$user" "$key" > "$work/turn-users")
+p1=$(free_port)
+cat > "$work/conf.d/30-turn.conf" <<EOF
+[turn]
+listen = 127.0.0.1:$p1
+realm = $realm
+users-file = $work/turn-users
+relay-ip = 127.0.0.1
+relay-ports = $relay_min-$relay_max
+allowed-peers = 127.0.0.1/32
+EOF
+"$POSTERND" --confdirs "$work/conf.d" --plugin-dir "$TURN_PLUGIN_DIR" --state-dir "$work/state" \
+  --bus "$(head -1 "$work/bus")" 2> "$work/posternd.log" &
+postern_pid=$!
+pids="$pids $postern_pid"
+wait_for_udp "$p1"
+bench_server postern "$postern_pid" "$p1"
+kill "$postern_pid"
+
+# coturn on loopback only, one relay thread, its own database and log.
+mkdir -p "$work/coturn"
+p2=$(free_port)
+turnserver -n --no-tls --no-dtls --no-cli -L 127.0.0.1 --listening-port "$p2" --relay-ip 127.0.0.1 \
+  --allow-loopback-peers --allowed-peer-ip 127.0.0.1 --user "$user:$password" --realm "$realm" --lt-cred-mech \
+  --min-port "$relay_min" --max-port "$relay_max" --relay-threads 1 --userdb "$work/coturn/turndb" \
+  --pidfile "$work/coturn/pid" --log-file "$work/coturn/turnserver.log" --no-stdout-log > /dev/null 2>&1 &
+coturn_pid=$!
+pids="$pids $coturn_pid"
+wait_for_udp "$p2"
+bench_server coturn "$coturn_pid" "$p2"
+
+echo "uclient: $clients clients x $messages messages, channels, long-term credentials, -z 0 (unpaced)"
+awk 'BEGIN { printf "%-8s %5s %8s %8s %7s %10s %15s %8s %10s %8s %8s %8s %8s\n", "server", "bytes", "sent", "echoed", "loss%",
+             "echoed/s", "cpu_us/echoed", "cpu_s", "udp_drops", "@listen", "@peer", "@relay", "@other" }
+     { printf "%-8s %5s %8d %8d %7.2f %10d %15.2f %8.3f %10d %8d %8d %8d %8d\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+              $11, $12, $13 }' "$work/relay.results"
+awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); v[$1, kv[1]] = kv[2] } }
+     END {
+       printf "%-8s %12s %8s %15s %15s\n", "server", "allocations", "failed", "rss_growth_kib", "bytes/alloc"
+       split("postern coturn", names, " ")
+       for (i = 1; i <= 2; i++) { n = names[i]
+         printf "%-8s %12d %8d %15d %15d\n", n, v[n, "allocations"], v[n, "failed"],
+                v[n, "rss_after_kib"] - v[n, "rss_before_kib"], v[n, "bytes_per_allocation"] }
+       if (v["postern", "bytes_per_allocation"] > 0)
+         printf "ratio postern/coturn memory per allocation: %.2f\n",
+                v["postern", "bytes_per_allocation"] / v["coturn", "bytes_per_allocation"]
+     }' "$work/memory.results"
+awk '{ cpu[$1, $2] = $7 }
+     END { for (l = 0; l < 2; l++) { size = l ? 1200 : 160
+             if (cpu["coturn", size] > 0)
+               printf "ratio postern/coturn CPU per echoed message, %d bytes: %.2f (target <= 0.50)\n",
+                      size, cpu["postern", size] / cpu["coturn", size] } }' "$work/relay.results"
