@@ -34,8 +34,9 @@ struct _TurnRelayIo {
   struct mmsghdr out[RELAY_BATCH];
   struct iovec out_iov[RELAY_BATCH];
   guint8 out_buf[RELAY_BATCH][RELAY_MAX_PAYLOAD + RELAY_MAX_FRAMING];
-  PktinfoControl control;
   guint64 txid_counter;
+  /* Last: struct cmsghdr ends in a flexible array member. */
+  PktinfoControl control;
 };
 
 TurnRelayIo *
