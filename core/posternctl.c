@@ -191,6 +191,7 @@ static const struct {
   { "reload", cmd_reload, "re-read conf.d and apply it (the old config stays on error)" },
   { "monitor", cmd_monitor, "print every event-bus event as it happens" },
   { "version", cmd_version, "posternctl's and posternd's versions" },
+  { "upstream", posternctl_upstream, "https-proxy nodes: list, add, remove, drain" },
 };
 
 static gboolean

@@ -13,4 +13,6 @@ typedef struct {
   const gchar *bus;
 } Ctl;
 
+int posternctl_upstream (Ctl *ctl, int argc, char **argv);
+
 G_END_DECLS
