@@ -101,24 +101,28 @@ discard_body_cb (PosternHttpExchange *exchange, const guint8 *data, gsize length
 static void
 forward_end (Forward *f, guint error_status, const gchar *why)
 {
-  gchar *upstream = f->node ? f->node->name : NULL;
+  const gchar *upstream = f->node ? f->node->name : NULL;
   gdouble upstream_time = f->upstream_started ? (g_get_monotonic_time () - f->upstream_started) / 1e6 : -1;
+  g_autofree gchar *text = NULL;
 
   if (f->done)
     return;
   f->done = TRUE;
   if (error_status != 0 && !f->response_started) {
-    g_autofree gchar *text = g_strdup_printf ("%u %s: %s\n", error_status, soup_status_get_phrase (error_status), why);
+    text = g_strdup_printf ("%u %s: %s\n", error_status, soup_status_get_phrase (error_status), why);
+    f->bytes_sent = strlen (text);
+  }
+  /* Logged first: the exchange forgets the request once answered. */
+  if (f->shared->access_log != NULL)
+    proxy_log_write (f->shared->access_log, f->exchange, text ? error_status : f->upstream_status, f->bytes_sent,
+                     upstream, f->upstream_status, upstream_time);
+  if (text != NULL) {
     gsize len = strlen (text);
     postern_http_exchange_respond (f->exchange, error_status, "text/plain; charset=utf-8",
                                    g_bytes_new_take (g_steal_pointer (&text), len));
-    f->bytes_sent = len;
   } else {
     postern_http_exchange_finish (f->exchange);
   }
-  if (f->shared->access_log != NULL)
-    proxy_log_write (f->shared->access_log, f->exchange, error_status ? error_status : f->upstream_status,
-                     f->bytes_sent, upstream, f->upstream_status, upstream_time);
   if (f->body_reading && !f->body_done)
     postern_http_exchange_read_body (f->exchange, discard_body_cb, NULL);
   forward_free (f);
