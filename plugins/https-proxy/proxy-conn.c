@@ -26,9 +26,12 @@ struct _ProxyConn {
   GIOCondition watching;
   guint timeout_id;
   guint idle_id;
+  guint deferred_id;
   GByteArray *out;
   gsize send_len;  /* bytes of out offered to the last gnutls_record_send that said AGAIN */
   gboolean paused;
+  gboolean in_send;   /* inside proxy_conn_send(): faults are reported later */
+  GError *deferred;
   ProxyConnReadyFunc ready;
   ProxyConnReadFunc reader;
   gpointer user_data;
@@ -54,6 +57,8 @@ conn_unref (ProxyConn *conn)
   }
   g_clear_handle_id (&conn->timeout_id, g_source_remove);
   g_clear_handle_id (&conn->idle_id, g_source_remove);
+  g_clear_handle_id (&conn->deferred_id, g_source_remove);
+  g_clear_error (&conn->deferred);
   if (conn->tls != NULL)
     gnutls_deinit (conn->tls);
   if (conn->socket != NULL)
@@ -64,17 +69,31 @@ conn_unref (ProxyConn *conn)
 }
 
 /* Reports a fault once, to whoever listens now. */
+static gboolean deferred_cb (gpointer user_data);
+
 static void
 fail (ProxyConn *conn, GError *error)
 {
   ConnState was = conn->state;
 
-  conn->state = CONN_FAILED;
   g_clear_handle_id (&conn->timeout_id, g_source_remove);
   if (conn->watch != NULL) {
     g_source_destroy (conn->watch);
     g_clear_pointer (&conn->watch, g_source_unref);
   }
+  /* The caller of proxy_conn_send() must not see its own objects freed
+   * under it: report from the main loop instead. */
+  if (conn->in_send) {
+    conn->state = CONN_FAILED;
+    if (conn->deferred == NULL)
+      conn->deferred = error;
+    else
+      g_error_free (error);
+    if (conn->deferred_id == 0)
+      conn->deferred_id = g_idle_add (deferred_cb, conn);
+    return;
+  }
+  conn->state = CONN_FAILED;
   if (was != CONN_OPEN) {
     if (conn->ready != NULL)
       conn->ready (conn, error, conn->user_data);
@@ -224,6 +243,20 @@ timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+deferred_cb (gpointer user_data)
+{
+  ProxyConn *conn = user_data;
+  GError *error = g_steal_pointer (&conn->deferred);
+
+  conn->deferred_id = 0;
+  /* It was open when the send failed. */
+  if (conn->reader != NULL)
+    conn->reader (conn, NULL, 0, error, conn->user_data);
+  g_error_free (error);
+  return G_SOURCE_REMOVE;
+}
+
 /* Reports the error from an idle so the caller never sees its callback
  * run before proxy_conn_connect() returned. */
 static gboolean
@@ -317,9 +350,9 @@ proxy_conn_send (ProxyConn *conn, const void *data, gsize length)
     return;
   g_byte_array_append (conn->out, data, (guint) length);
   if (conn->send_len == 0) {
-    conn_ref (conn);
+    conn->in_send = TRUE;
     flush (conn);
-    conn_unref (conn);
+    conn->in_send = FALSE;
   }
 }
 

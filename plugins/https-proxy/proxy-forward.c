@@ -503,8 +503,13 @@ closed_cb (PosternHttpExchange *exchange, gpointer user_data)
 {
   Forward *f = user_data;
 
-  /* The client went away: the node's connection goes too. The front
-   * detaches the exchange next, so the body callback is not called again. */
+  /* The client went away (499 in nginx's log): the node's connection goes
+   * too. The front detaches the exchange next, so the body callback is not
+   * called again. */
+  if (f->shared->access_log != NULL)
+    proxy_log_write (f->shared->access_log, exchange, 499, f->bytes_sent, f->node ? f->node->name : NULL,
+                     f->upstream_status,
+                     f->upstream_started ? (g_get_monotonic_time () - f->upstream_started) / 1e6 : -1);
   forward_free (f);
 }
 
