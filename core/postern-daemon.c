@@ -208,6 +208,10 @@ router_changed_cb (gpointer user_data)
 {
   PosternDaemon *self = user_data;
 
+  /* While stopping, the listeners stay open until every plugin drained (the
+   * SRV announcer withdraws its records before clients lose the front). */
+  if (g_str_equal (self->state, "stopping"))
+    return;
   if (self->front_sync_source == 0)
     self->front_sync_source = g_idle_add (front_sync_cb, self);
 }

@@ -62,7 +62,7 @@ change (Ctl *ctl, const gchar *what, const gchar *method, const gchar *node, con
 }
 
 int
-posternctl_upstream (Ctl *ctl, int argc, char **argv)
+postern_ctl_upstream (Ctl *ctl, int argc, char **argv)
 {
   if (argc == 2 && g_str_equal (argv[1], "list"))
     return list (ctl);

@@ -184,14 +184,17 @@ cmd_monitor (Ctl *ctl, int argc, char **argv)
 static const struct {
   const gchar *name;
   CommandFunc func;
+  gboolean offline; /* runs without posternd */
   const gchar *help;
 } commands[] = {
-  { "status", cmd_status, "daemon state, uptime, config dirs and plugins" },
-  { "plugins", cmd_plugins, "plugins with state, version and description" },
-  { "reload", cmd_reload, "re-read conf.d and apply it (the old config stays on error)" },
-  { "monitor", cmd_monitor, "print every event-bus event as it happens" },
-  { "version", cmd_version, "posternctl's and posternd's versions" },
-  { "upstream", posternctl_upstream, "https-proxy nodes: list, add, remove, drain" },
+  { "status", cmd_status, FALSE, "daemon state, uptime, config dirs and plugins" },
+  { "plugins", cmd_plugins, FALSE, "plugins with state, version and description" },
+  { "reload", cmd_reload, FALSE, "re-read conf.d and apply it (the old config stays on error)" },
+  { "monitor", cmd_monitor, FALSE, "print every event-bus event as it happens" },
+  { "version", cmd_version, FALSE, "posternctl's and posternd's versions" },
+  { "cert", postern_ctl_cert, TRUE, "cert check FILE [--name FQDN]: check a PEM bundle as the front would" },
+  { "srv", postern_ctl_srv, FALSE, "srv records | srv status: the SRV records srv-announcer publishes" },
+  { "upstream", postern_ctl_upstream, FALSE, "upstream list | add|remove|drain NODE: the https-proxy nodes" },
 };
 
 static gboolean
@@ -242,6 +245,11 @@ main (int argc, char **argv)
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++) {
     if (!g_str_equal (argv[1], commands[i].name))
       continue;
+    if (commands[i].offline) {
+      ctl.connection = NULL;
+      ctl.bus = NULL;
+      return commands[i].func (&ctl, argc - 1, argv + 1);
+    }
     ctl.bus = postern_bus_resolve (bus);
     connection = postern_bus_connect (ctl.bus, &error);
     if (connection == NULL) {

@@ -13,6 +13,8 @@ typedef struct {
   const gchar *bus;
 } Ctl;
 
-int posternctl_upstream (Ctl *ctl, int argc, char **argv);
+int postern_ctl_cert (Ctl *ctl, int argc, char **argv);
+int postern_ctl_srv (Ctl *ctl, int argc, char **argv);
+int postern_ctl_upstream (Ctl *ctl, int argc, char **argv);
 
 G_END_DECLS

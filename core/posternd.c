@@ -10,6 +10,7 @@
 #include "postern-daemon.h"
 #include "postern-dbus-service.h"
 #include "postern-sd-notify.h"
+#include "tls-bundle.h"
 
 typedef struct {
   PosternDaemon *daemon;
@@ -22,6 +23,25 @@ resolve_confdirs (const gchar *option)
   if (option != NULL)
     return g_strsplit (option, ":", -1);
   return postern_confd_default_dirs ();
+}
+
+/* Like `nginx -t`, the check covers the certificate the front would load. */
+static gboolean
+check_certificate (PosternConfig *core)
+{
+  const gchar *path = postern_config_get_string (core, "certificate");
+  const gchar *fqdn = postern_config_get_string (core, "fqdn");
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *report = NULL;
+
+  if (path[0] == '\0')
+    return TRUE;
+  report = postern_tls_bundle_check_file (path, fqdn[0] != '\0' ? fqdn : g_get_host_name (), &error);
+  if (report == NULL) {
+    g_printerr ("posternd: certificate %s: %s\n", path, error->message);
+    return FALSE;
+  }
+  return TRUE;
 }
 
 static gboolean
@@ -46,6 +66,8 @@ check_config (const gchar *const *dirs, const gchar *plugin_dir, gboolean print)
       g_printerr ("posternd: plugin %s: %s\n", p->name, p->load_error);
   }
   if (postern_daemon_config_has_plugin_errors (config))
+    return FALSE;
+  if (!check_certificate (config->core))
     return FALSE;
   if (!print)
     g_print ("posternd: configuration OK (%u drop-ins, %u plugin groups)\n",

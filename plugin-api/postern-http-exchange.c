@@ -260,7 +260,7 @@ postern_http_exchange_respond (PosternHttpExchange *self, guint status, const gc
  * postern_http_exchange_respond_file:
  * @self: an exchange
  * @status: the status code
- * @fd: (transfer full): an open file; the front closes it
+ * @fd: an open file; the front takes it over and closes it
  * @offset: where the body starts in the file
  * @length: how many bytes to send
  *

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs the unit and integration suites
-# twice: in a normal build and in an ASan+UBSan build. Run as root on
+# twice: in a normal build and in an ASan+UBSan build; then replays the fuzz
+# corpora and runs each libFuzzer harness for POSTERN_FUZZ_SECONDS (30). Run as root on
 # Debian 12. Ends with one line "N passed, N failed" counted from meson's
 # test logs; exits non-zero if anything failed.
 set -uo pipefail
@@ -32,5 +33,10 @@ else
   rc=1
 fi
 
-python3 "$root/scripts/count-tests.py" "$build/meson-logs/testlog.json" "$asan/meson-logs/testlog.json" || rc=1
+# Fuzzing: the seed corpora replayed, then each harness for a bounded time.
+fuzz=$root/build-fuzz
+POSTERN_FUZZ_BUILDDIR=$fuzz "$root/tests/fuzz/run-fuzzers.sh" "${POSTERN_FUZZ_SECONDS:-30}" || rc=1
+
+python3 "$root/scripts/count-tests.py" "$build/meson-logs/testlog.json" "$asan/meson-logs/testlog.json" \
+  "$fuzz/meson-logs/testlog.json" "$fuzz/fuzz-runs.json" || rc=1
 exit $rc

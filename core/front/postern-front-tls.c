@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "tls-bundle.h"
 #include "tls-selfsigned.h"
 
 static const gnutls_datum_t alpn_http11 = { (guchar *) "http/1.1", 8 };
@@ -51,6 +52,7 @@ postern_front_tls_load (const gchar *certificate_path, const gchar *fqdn, const 
 {
   g_autoptr(PosternFrontTls) tls = g_new0 (PosternFrontTls, 1);
   g_autofree gchar *path = NULL;
+  g_autoptr(PosternTlsBundle) bundle = NULL;
   const char *err_pos = NULL;
   int rc;
 
@@ -62,10 +64,12 @@ postern_front_tls_load (const gchar *certificate_path, const gchar *fqdn, const 
     tls_error (error, rc, "TLS credentials", NULL);
     return NULL;
   }
-  /* The bundle holds the certificate, its key and the intermediates. */
-  rc = gnutls_certificate_set_x509_key_file2 (tls->credentials, path, path, GNUTLS_X509_FMT_PEM, NULL, 0);
-  if (rc < 0) {
-    tls_error (error, rc, "cannot use the certificate bundle", path);
+  /* The bundle (certificate, key, intermediates) is checked before use:
+   * order, key match, validity, name, chain; each fault named. */
+  bundle = postern_tls_bundle_new_from_file (path, error);
+  if (bundle == NULL || !postern_tls_bundle_check (bundle, fqdn, g_get_real_time () / G_USEC_PER_SEC, error) ||
+      !postern_tls_bundle_apply (bundle, tls->credentials, error)) {
+    g_prefix_error (error, "certificate %s: ", path);
     return NULL;
   }
   if ((rc = gnutls_priority_init (&tls->priority, priority, &err_pos)) < 0) {

@@ -44,18 +44,6 @@ postern_http_chunk_decoder_total (const PosternHttpChunkDecoder *dec)
   return dec->total;
 }
 
-static int
-hex_value (guchar c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 /* The precise status for a client's request; an upstream fault stays one. */
 static guint
 request_or (const PosternHttpChunkDecoder *dec, guint status)
@@ -81,7 +69,7 @@ step (PosternHttpChunkDecoder *dec, guchar c, const char **why)
     case ST_SIZE_FIRST:
     case ST_SIZE:
       {
-        int v = hex_value (c);
+        int v = g_ascii_xdigit_value ((gchar) c);
 
         if (v >= 0)
           {

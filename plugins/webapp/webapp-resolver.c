@@ -58,18 +58,6 @@ fail (GError **error, WebappResolveError code, const char *path, gsize len, cons
   return FALSE;
 }
 
-static int
-hex_value (char c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 static gboolean
 check_segments (const char *decoded, gsize dlen, const char *raw, gsize len, GError **error)
 {
@@ -131,8 +119,8 @@ webapp_path_decode (const char *raw, gsize len, GError **error)
 
       if (c == '%')
         {
-          int hi = i + 2 < len ? hex_value (raw[i + 1]) : -1;
-          int lo = i + 2 < len ? hex_value (raw[i + 2]) : -1;
+          int hi = i + 2 < len ? g_ascii_xdigit_value ((gchar) raw[i + 1]) : -1;
+          int lo = i + 2 < len ? g_ascii_xdigit_value ((gchar) raw[i + 2]) : -1;
 
           if (hi < 0 || lo < 0)
             {

@@ -231,6 +231,7 @@ call_plugin (Fixture *f, const gchar *method, GVariant *args)
     NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
 
   g_assert_no_error (error);
+  g_assert_nonnull (reply);
 }
 
 static GSubprocess *
@@ -311,7 +312,7 @@ test_ban_at_accept (Fixture *f, gconstpointer data)
 {
   g_autofree gchar *hello = url (f, "/t/hello");
   g_autofree gchar *v6 = g_strdup_printf ("https://[::1]:%u/t/hello", f->https_port);
-  g_autofree gchar *out = NULL, *v6_out = NULL, *after = NULL;
+  g_autofree gchar *v6_out = NULL, *after = NULL;
 
   call_plugin (f, "Ban", g_variant_new ("(sx)", "127.0.0.1", (gint64) 600));
   /* Refused before the TLS handshake: curl sees the connection drop. */
@@ -438,6 +439,40 @@ test_certificate_reload (Fixture *f, gconstpointer data)
   g_assert_true (g_subprocess_wait_check (p, NULL, &error));
 }
 
+static void
+test_bad_certificate (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *bundle = g_build_filename (f->d->state_dir, "https", "selfsigned-localhost.pem", NULL);
+  g_autofree gchar *conf = g_strdup_printf ("[core]\nfqdn = other.example\ncertificate = %s\n"
+                                            "https-listen = 127.0.0.1:%u\nhttp-listen =\n\n[httptest]\n",
+                                            bundle, free_port ());
+  const gchar *check[] = { postern_test_posternd (), "--confdirs", f->d->confdir, "--plugin-dir",
+                           f->d->plugin_dir, "--check-config", NULL };
+  const gchar *ctl[] = { postern_test_posternctl (), "cert", "check", bundle, "--name", "other.example", NULL };
+  const gchar *ctl_ok[] = { postern_test_posternctl (), "cert", "check", bundle, "--name", "localhost", NULL };
+  g_autofree gchar *err = NULL, *ctl_err = NULL, *report = NULL, *log = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (postern_test_run (&report, NULL, ctl_ok), ==, 0);
+  g_assert_nonnull (strstr (report, "names: localhost"));
+  g_assert_cmpint (postern_test_run (NULL, &ctl_err, ctl), ==, 1);
+  g_assert_nonnull (strstr (ctl_err, "not for other.example"));
+
+  /* The running daemon refuses the reload and keeps its certificate. */
+  postern_test_daemon_remove_dropin (f->d, "10-front.conf");
+  postern_test_daemon_write_dropin (f->d, "10-front.conf", conf);
+  g_assert_cmpint (postern_test_run (NULL, &err, check), ==, 1);
+  g_assert_nonnull (strstr (err, "not for other.example"));
+  postern_test_daemon_signal (f->d, SIGHUP);
+  g_assert_true (postern_test_daemon_wait_log (f->d, "reload refused, old configuration stays: certificate"));
+
+  /* A fresh daemon with it does not start. */
+  g_assert_cmpint (postern_test_daemon_stop (f->d), ==, 0);
+  g_assert_false (postern_test_daemon_start (f->d, &error));
+  log = postern_test_daemon_read_log (f->d);
+  g_assert_nonnull (strstr (log, "not for other.example"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -452,6 +487,7 @@ main (int argc, char **argv)
   ADD ("/front/ban-at-accept", test_ban_at_accept);
   ADD ("/front/bad-requests", test_bad_requests);
   ADD ("/front/certificate-reload", test_certificate_reload);
+  ADD ("/front/bad-certificate", test_bad_certificate);
 #undef ADD
   return g_test_run ();
 }
