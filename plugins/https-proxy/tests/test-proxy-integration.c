@@ -526,6 +526,42 @@ test_access_log_redacts (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (log, "\"https://localhost/webapp/?code=REDACTED\""));
 }
 
+/* @pexip/infinity-api, the Web App's own client package, from Node. */
+static void
+test_infinity_api (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *modules = g_build_filename (g_getenv ("HTTPS_PROXY_NODE_DIR"), "node_modules", NULL);
+  g_autofree gchar *package = g_build_filename (modules, "@pexip", "infinity-api", "dist", "index.js", NULL);
+  g_autofree gchar *script = g_build_filename (g_getenv ("HTTPS_PROXY_TEST_DIR"), "infinity-client.mjs", NULL);
+  g_autofree gchar *node = g_find_program_in_path ("node");
+  g_autofree gchar *host = g_strdup_printf ("https://localhost:%u", f->https_port);
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) p = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *out = NULL, *err = NULL;
+
+  if (node == NULL || !g_file_test (package, G_FILE_TEST_EXISTS)) {
+    g_test_skip ("node or @pexip/infinity-api missing: run `npm --prefix tests/node ci`");
+    return;
+  }
+  launcher = postern_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_setenv (launcher, "NODE_EXTRA_CA_CERTS", f->ca, TRUE);
+  g_subprocess_launcher_setenv (launcher, "POSTERN_NODE_MODULES", modules, TRUE);
+  /* The front listens on 127.0.0.1 only; the certificate names localhost. */
+  p = g_subprocess_launcher_spawn (launcher, &error, node, "--dns-result-order=ipv4first",
+                                   "--experimental-eventsource", "--no-warnings", script, host, NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (p, NULL, NULL, &out, &err, &error);
+  g_assert_no_error (error);
+  g_test_message ("%s%s", out, err);
+  g_assert_true (g_subprocess_get_if_exited (p));
+  g_assert_cmpint (g_subprocess_get_exit_status (p), ==, 0);
+  g_assert_nonnull (strstr (out, "all ok"));
+  /* The wrong PIN was seen by the proxy too. */
+  g_assert_nonnull (wait_event (f, "pin.failed", 0));
+  g_assert_cmpuint (count_events (f, "pin.failed"), ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -543,5 +579,6 @@ main (int argc, char **argv)
   g_test_add ("/https-proxy/failover", Fixture, NULL, fixture_setup, test_failover, fixture_teardown);
   g_test_add ("/https-proxy/reload-and-ctl", Fixture, NULL, fixture_setup, test_reload_and_ctl, fixture_teardown);
   g_test_add ("/https-proxy/access-log", Fixture, NULL, fixture_setup, test_access_log_redacts, fixture_teardown);
+  g_test_add ("/https-proxy/infinity-api", Fixture, NULL, fixture_setup, test_infinity_api, fixture_teardown);
   return g_test_run ();
 }
