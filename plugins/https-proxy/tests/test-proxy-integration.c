@@ -4,6 +4,7 @@
 #include <postern.h>
 #include <postern-test-daemon.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 
 #define N_NODES 3
@@ -16,6 +17,7 @@ typedef struct {
   GSubprocess *nodes[N_NODES];
   gchar *node_names[N_NODES];
   guint16 https_port;
+  guint16 http_port;
   gchar *ca;
   gchar *access_log;
   GPtrArray *events;  /* GVariant* (sv) of the daemon's Event signal */
@@ -78,7 +80,7 @@ dropin (Fixture *f, guint first, guint count)
   return g_strdup_printf ("[core]\nfqdn = localhost\nhttps-listen = 127.0.0.1:%u\nhttp-listen = 127.0.0.1:%u\n\n"
                           "[https-proxy]\nnodes = %s\nmax-body-size = 65536\nmax-fails = 1\nfail-timeout = 300\n"
                           "health-interval = 0\naccess-log = %s\n",
-                          f->https_port, free_port (), nodes->str, f->access_log);
+                          f->https_port, f->http_port, nodes->str, f->access_log);
 }
 
 static void
@@ -108,6 +110,7 @@ fixture_setup (Fixture *f, gconstpointer data)
     f->node_names[i] = start_node (&f->nodes[i]);
   f->d = postern_test_daemon_new (g_getenv ("HTTPS_PROXY_PLUGIN_DIR"));
   f->https_port = free_port ();
+  f->http_port = free_port ();
   f->access_log = g_build_filename (f->d->root, "access.log", NULL);
   conf = dropin (f, 0, N_NODES);
   postern_test_daemon_write_dropin (f->d, "40-https-proxy.conf", conf);
@@ -526,6 +529,70 @@ test_access_log_redacts (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (log, "\"https://localhost/webapp/?code=REDACTED\""));
 }
 
+static void
+pause_ms (guint ms)
+{
+  gint64 until = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < until) {
+    while (g_main_context_iteration (NULL, FALSE))
+      ;
+    g_usleep (10 * 1000);
+  }
+}
+
+static void
+reload_with (Fixture *f, const gchar *conf)
+{
+  g_autofree gchar *out = NULL, *err = NULL;
+
+  postern_test_daemon_write_dropin (f->d, "40-https-proxy.conf", conf);
+  g_assert_cmpint (postern_test_ctl (f->d, &out, &err, "reload", NULL), ==, 0);
+}
+
+/* Under wrk load: two reloads changing the node list and a node killed
+ * lose no request (the load is idempotent GETs). */
+static void
+test_wrk_reload_and_kill (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *wrk = g_find_program_in_path ("wrk");
+  g_autofree gchar *script = g_build_filename (g_getenv ("HTTPS_PROXY_TEST_DIR"), "wrk-count.lua", NULL);
+  g_autofree gchar *u = g_strdup_printf ("https://127.0.0.1:%u" API "open/conference_status", f->https_port);
+  g_autofree gchar *first_two = NULL, *all = NULL, *out = NULL, *err = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) load = NULL;
+  g_autoptr(GError) error = NULL;
+  guint64 requests = 0, errors = 1, unexpected = 1;
+
+  if (wrk == NULL) {
+    g_test_skip ("wrk is not installed");
+    return;
+  }
+  first_two = dropin (f, 0, 2);
+  all = dropin (f, 0, N_NODES);
+  launcher = postern_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  load = g_subprocess_launcher_spawn (launcher, &error, wrk, "-t1", "-c8", "-d8s", "-s", script, u, NULL);
+  g_assert_no_error (error);
+  pause_ms (1500);
+  reload_with (f, first_two);
+  pause_ms (1500);
+  reload_with (f, all);
+  pause_ms (1500);
+  g_subprocess_force_exit (f->nodes[1]);
+  g_subprocess_wait (f->nodes[1], NULL, NULL);
+  g_clear_object (&f->nodes[1]);
+  g_subprocess_communicate_utf8 (load, NULL, NULL, &out, &err, &error);
+  g_assert_no_error (error);
+  g_test_message ("%s%s", out, err);
+  g_assert_nonnull (strstr (out, "\nrequests "));
+  g_assert_cmpint (sscanf (strstr (out, "\nrequests ") + 1, "requests %" G_GUINT64_FORMAT " errors %" G_GUINT64_FORMAT
+                                                      " unexpected %" G_GUINT64_FORMAT, &requests, &errors,
+                           &unexpected), ==, 3);
+  g_assert_cmpuint (requests, >, 0);
+  g_assert_cmpuint (errors, ==, 0);
+  g_assert_cmpuint (unexpected, ==, 0);
+}
+
 /* @pexip/infinity-api, the Web App's own client package, from Node. */
 static void
 test_infinity_api (Fixture *f, gconstpointer data)
@@ -579,6 +646,8 @@ main (int argc, char **argv)
   g_test_add ("/https-proxy/failover", Fixture, NULL, fixture_setup, test_failover, fixture_teardown);
   g_test_add ("/https-proxy/reload-and-ctl", Fixture, NULL, fixture_setup, test_reload_and_ctl, fixture_teardown);
   g_test_add ("/https-proxy/access-log", Fixture, NULL, fixture_setup, test_access_log_redacts, fixture_teardown);
+  g_test_add ("/https-proxy/wrk-reload-and-kill", Fixture, NULL, fixture_setup, test_wrk_reload_and_kill,
+              fixture_teardown);
   g_test_add ("/https-proxy/infinity-api", Fixture, NULL, fixture_setup, test_infinity_api, fixture_teardown);
   return g_test_run ();
 }
