@@ -339,6 +339,14 @@ test_token_affinity (Fixture *f, gconstpointer data)
       g_assert_cmpuint (status_of (again), ==, 200);
       g_assert_cmpstr (node, ==, issuer);
     }
+    /* HEAD: the node's answer head only (the demo node says 405), framing
+     * intact (curl would fail on a body after it). */
+    {
+      g_autofree gchar *head = curl (f, "-I", "-H", token_header, participants, NULL);
+      g_autofree gchar *node = node_of (head);
+      g_assert_cmpuint (status_of (head), ==, 405);
+      g_assert_cmpstr (node, ==, issuer);
+    }
     /* The refreshed token stays with the same node too. */
     {
       g_autofree gchar *refreshed = curl (f, "-X", "POST", "-H", token_header, refresh, NULL);
