@@ -210,6 +210,27 @@ postern_front_conn_close (PosternFrontConn *conn, const gchar *reason)
   conn_unref (conn);
 }
 
+gboolean
+postern_front_conn_is_from (PosternFrontConn *conn, const PosternCidr *cidr)
+{
+  g_autoptr(GInetAddress) address = g_inet_address_new_from_string (conn->client_ip);
+
+  return address != NULL && postern_cidr_contains_address (cidr, address);
+}
+
+/* The source was just banned. The request being answered still gets its
+ * answer (the wrong PIN that caused the ban is told so); an idle keep-alive
+ * connection or a response still streaming (event streams) ends now. */
+void
+postern_front_conn_banned (PosternFrontConn *conn)
+{
+  if (conn->state == CONN_HANDLING && (!conn->response_started || conn->response_complete)) {
+    conn->close_after = TRUE;
+    return;
+  }
+  postern_front_conn_close (conn, "source banned");
+}
+
 void
 postern_front_conn_sweep (PosternFrontConn *conn, gint64 now)
 {

@@ -46,5 +46,8 @@ void              postern_front_conn_close  (PosternFrontConn *conn,
                                              const gchar      *reason);
 void              postern_front_conn_sweep  (PosternFrontConn *conn,
                                              gint64            now);
+void              postern_front_conn_banned (PosternFrontConn *conn);
+gboolean          postern_front_conn_is_from (PosternFrontConn *conn,
+                                             const PosternCidr *cidr);
 
 G_END_DECLS

@@ -196,6 +196,16 @@ ban_added_cb (PosternEventBus *bus, const gchar *name, GVariant *payload, gpoint
     g_free (ban);
     return;
   }
+  /* The ban takes effect before the banned client's next request: its open
+   * (keep-alive) connections go too. */
+  {
+    g_autoptr(GPtrArray) conns = snapshot_connections (self);
+    for (guint i = 0; i < conns->len; i++) {
+      PosternFrontConn *conn = g_ptr_array_index (conns, i);
+      if (postern_front_conn_is_from (conn, &ban->cidr))
+        postern_front_conn_banned (conn);
+    }
+  }
   for (guint i = 0; i < self->bans->len; i++) {
     FrontBan *existing = g_ptr_array_index (self->bans, i);
     if (postern_cidr_equal (&existing->cidr, &ban->cidr)) {

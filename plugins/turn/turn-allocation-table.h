@@ -13,8 +13,11 @@ G_BEGIN_DECLS
 /* After a channel expires, neither its number nor its peer may be bound to
  * anything else for this long (RFC 8656, section 12). */
 #define TURN_CHANNEL_COOLDOWN 300
+/* RFC 8656 narrows channels to 0x4000-0x4FFF, but RFC 5766 clients
+ * (libwebrtc in browsers, coturn's turnutils_uclient, restund) still pick
+ * from 0x4000-0x7FFF; refusing those would break them. */
 #define TURN_CHANNEL_MIN 0x4000
-#define TURN_CHANNEL_MAX 0x4FFF
+#define TURN_CHANNEL_MAX 0x7FFF
 /* Bounds what one authenticated client can make the server remember. */
 #define TURN_MAX_PERMISSIONS 1024
 #define TURN_MAX_RELAYED 2

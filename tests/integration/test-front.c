@@ -314,8 +314,22 @@ test_ban_at_accept (Fixture *f, gconstpointer data)
   g_autofree gchar *v6 = g_strdup_printf ("https://[::1]:%u/t/hello", f->https_port);
   g_autofree gchar *v6_out = NULL, *after = NULL;
 
+  g_autoptr(GDataInputStream) lines = NULL;
+  g_autoptr(GSubprocess) stream = open_stream (f, &lines);
+  g_autofree gchar *after_ban = NULL;
+
+  expect_line (lines, "event: hello");
   call_plugin (f, "Ban", g_variant_new ("(sx)", "127.0.0.1", (gint64) 600));
-  /* Refused before the TLS handshake: curl sees the connection drop. */
+  /* The banned source's open connection is cut at once: the stream's last
+   * event, sent after the ban, never reaches it... */
+  call_plugin (f, "FinishStreams", NULL);
+  expect_line (lines, "data: one");
+  expect_line (lines, "");
+  after_ban = next_line (lines);
+  g_assert_null (after_ban);
+  g_assert_false (g_subprocess_wait_check (stream, NULL, NULL));
+  /* ...and new ones are refused before the TLS handshake: curl sees the
+   * connection drop. */
   g_assert_cmpint (curl (f, NULL, NULL, hello, NULL), ==, 35);
   g_assert_cmpint (curl (f, &v6_out, NULL, "-k", v6, NULL), ==, 0);
   g_assert_cmpstr (v6_out, ==, "hello from postern\n");

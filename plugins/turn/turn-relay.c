@@ -1,0 +1,358 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "turn-relay.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "turn-channel-data.h"
+#include "turn-error.h"
+
+#define RELAY_BATCH POSTERN_UDP_BATCH
+/* Payloads larger than this are dropped (MSG_TRUNC): the client side is
+ * UDP, where a relayed datagram plus its framing must fit one datagram. */
+#define RELAY_MAX_PAYLOAD 4096
+/* Data indication framing: header, XOR-PEER-ADDRESS (IPv6), DATA header. */
+#define RELAY_MAX_FRAMING (POSTERN_STUN_HEADER_SIZE + 4 + 20 + 4)
+#define RELAY_BATCHES_PER_WAKEUP 4
+#define BIND_ATTEMPTS 16
+
+typedef union {
+  struct cmsghdr align;
+  guint8 buf[CMSG_SPACE (sizeof (struct in6_pktinfo))];
+} PktinfoControl;
+
+/* Batch buffers shared by every relay socket: the main loop handles one
+ * socket at a time, so one set is enough and nothing is allocated per
+ * packet. */
+struct _TurnRelayIo {
+  struct mmsghdr in[RELAY_BATCH];
+  struct iovec in_iov[RELAY_BATCH];
+  struct sockaddr_storage from[RELAY_BATCH];
+  guint8 in_buf[RELAY_BATCH][RELAY_MAX_PAYLOAD];
+  struct mmsghdr out[RELAY_BATCH];
+  struct iovec out_iov[RELAY_BATCH];
+  guint8 out_buf[RELAY_BATCH][RELAY_MAX_PAYLOAD + RELAY_MAX_FRAMING];
+  PktinfoControl control;
+  guint64 txid_counter;
+};
+
+TurnRelayIo *
+turn_relay_io_new (void)
+{
+  TurnRelayIo *io = g_new0 (TurnRelayIo, 1);
+
+  io->txid_counter = g_random_int ();
+  return io;
+}
+
+void
+turn_relay_io_free (TurnRelayIo *io)
+{
+  g_free (io);
+}
+
+static gboolean
+take_port (TurnPortPool *pool, TurnRelayPortMode mode, guint8 token[TURN_RESERVATION_TOKEN_LEN], gint64 now,
+           guint16 *port, GError **error)
+{
+  switch (mode)
+    {
+    case TURN_RELAY_PORT_ANY:
+      return turn_port_pool_allocate (pool, port, error);
+    case TURN_RELAY_PORT_EVEN:
+      return turn_port_pool_allocate_even (pool, FALSE, now, port, token, error);
+    case TURN_RELAY_PORT_EVEN_RESERVE:
+      return turn_port_pool_allocate_even (pool, TRUE, now, port, token, error);
+    case TURN_RELAY_PORT_CLAIM:
+    default:
+      return turn_port_pool_claim (pool, token, now, port, error);
+    }
+}
+
+/* Takes a port from @pool and binds a relay socket on @ip with it. A port
+ * another process holds is given back and another one tried. Returns the
+ * descriptor, or -1 with @error set (TURN_ERROR codes where they apply). */
+gint
+turn_relay_bind (TurnPortPool        *pool,
+                 const TurnAddr      *ip,
+                 TurnRelayPortMode    mode,
+                 guint8               token[TURN_RESERVATION_TOKEN_LEN],
+                 gboolean             dont_fragment,
+                 gint64               now,
+                 TurnAddr            *bound,
+                 GError             **error)
+{
+  for (guint attempt = 0; attempt < BIND_ATTEMPTS; attempt++)
+    {
+      struct sockaddr_storage ss;
+      socklen_t ss_len;
+      guint16 port;
+      gint fd;
+      int saved;
+
+      if (!take_port (pool, mode, token, now, &port, error))
+        return -1;
+      *bound = *ip;
+      bound->port = port;
+      ss_len = turn_addr_to_sockaddr (bound, &ss);
+      fd = socket (ip->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+      if (fd >= 0 && ip->family == AF_INET6)
+        {
+          int one = 1;
+          setsockopt (fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+        }
+      if (fd >= 0 && bind (fd, (struct sockaddr *) &ss, ss_len) == 0)
+        {
+          if (dont_fragment && ip->family == AF_INET)
+            {
+              int value = IP_PMTUDISC_DO;
+              setsockopt (fd, IPPROTO_IP, IP_MTU_DISCOVER, &value, sizeof value);
+            }
+          return fd;
+        }
+      saved = errno;
+      if (fd >= 0)
+        close (fd);
+      turn_port_pool_release (pool, port);
+      if (saved != EADDRINUSE || mode == TURN_RELAY_PORT_CLAIM)
+        {
+          g_set_error (error, TURN_ERROR, TURN_ERROR_INSUFFICIENT_CAPACITY, "cannot bind a relay socket: %s",
+                       g_strerror (saved));
+          return -1;
+        }
+    }
+  g_set_error_literal (error, TURN_ERROR, TURN_ERROR_INSUFFICIENT_CAPACITY, "relay ports are held by other processes");
+  return -1;
+}
+
+static gboolean
+admit (TurnRelay *relay, guint direction, gsize bytes, gint64 now_us)
+{
+  guint64 max_bps = relay->server->settings->max_bps;
+
+  return max_bps == 0 || turn_token_bucket_take (&relay->bucket[direction], max_bps, max_bps, bytes, now_us);
+}
+
+static socklen_t
+set_source (PktinfoControl *control, const TurnAddr *local, struct msghdr *hdr)
+{
+  struct cmsghdr *cm;
+
+  memset (control, 0, sizeof *control);
+  hdr->msg_control = control->buf;
+  if (local->family == AF_INET)
+    {
+      struct in_pktinfo info = { 0 };
+      hdr->msg_controllen = CMSG_SPACE (sizeof info);
+      cm = CMSG_FIRSTHDR (hdr);
+      cm->cmsg_level = IPPROTO_IP;
+      cm->cmsg_type = IP_PKTINFO;
+      cm->cmsg_len = CMSG_LEN (sizeof info);
+      memcpy (&info.ipi_spec_dst, local->ip, 4);
+      memcpy (CMSG_DATA (cm), &info, sizeof info);
+    }
+  else
+    {
+      struct in6_pktinfo info = { 0 };
+      hdr->msg_controllen = CMSG_SPACE (sizeof info);
+      cm = CMSG_FIRSTHDR (hdr);
+      cm->cmsg_level = IPPROTO_IPV6;
+      cm->cmsg_type = IPV6_PKTINFO;
+      cm->cmsg_len = CMSG_LEN (sizeof info);
+      memcpy (&info.ipi6_addr, local->ip, 16);
+      memcpy (CMSG_DATA (cm), &info, sizeof info);
+    }
+  return (socklen_t) hdr->msg_controllen;
+}
+
+/* Frames one datagram from @peer for the client: ChannelData when a channel
+ * is bound to the peer, else a Data indication. Returns its size, 0 if it
+ * did not fit. */
+static gsize
+frame_for_client (TurnRelay *relay, const TurnAddr *peer, const guint8 *payload, gsize len, gint64 now,
+                  guint8 *out, gsize capacity)
+{
+  TurnRelayIo *io = relay->server->io;
+  const TurnChannel *channel = turn_allocation_lookup_channel_by_peer (relay->alloc, peer, now);
+  PosternStunBuilder b;
+  PosternStunAddress addr;
+  guint8 txid[POSTERN_STUN_TRANSACTION_ID_SIZE] = { 0 };
+
+  if (channel != NULL)
+    return turn_channel_data_build (out, capacity, channel->number, payload, len);
+
+  io->txid_counter++;
+  memcpy (txid, &io->txid_counter, sizeof io->txid_counter);
+  turn_addr_to_stun (peer, &addr);
+  postern_stun_builder_init (&b, out, capacity, POSTERN_STUN_METHOD_DATA, POSTERN_STUN_CLASS_INDICATION, txid);
+  postern_stun_builder_add_xor_address (&b, POSTERN_STUN_ATTR_XOR_PEER_ADDRESS, &addr);
+  postern_stun_builder_add (&b, POSTERN_STUN_ATTR_DATA, payload, len);
+  return postern_stun_builder_finish (&b, NULL);
+}
+
+static guint
+relay_batch (TurnRelay *relay, gint fd)
+{
+  TurnServer *server = relay->server;
+  TurnRelayIo *io = server->io;
+  TurnAllocation *alloc = relay->alloc;
+  struct sockaddr_storage client;
+  socklen_t client_len;
+  gint64 now_us, now;
+  guint n_out = 0;
+  gint got;
+
+  for (guint i = 0; i < RELAY_BATCH; i++)
+    {
+      io->in_iov[i].iov_base = io->in_buf[i];
+      io->in_iov[i].iov_len = sizeof io->in_buf[i];
+      memset (&io->in[i].msg_hdr, 0, sizeof io->in[i].msg_hdr);
+      io->in[i].msg_hdr.msg_name = &io->from[i];
+      io->in[i].msg_hdr.msg_namelen = sizeof io->from[i];
+      io->in[i].msg_hdr.msg_iov = &io->in_iov[i];
+      io->in[i].msg_hdr.msg_iovlen = 1;
+    }
+  got = recvmmsg (fd, io->in, RELAY_BATCH, MSG_DONTWAIT, NULL);
+  if (got <= 0)
+    return 0;
+
+  now_us = g_get_monotonic_time ();
+  now = now_us / G_USEC_PER_SEC;
+  client_len = turn_addr_to_sockaddr (&alloc->five_tuple.client, &client);
+  for (gint i = 0; i < got; i++)
+    {
+      struct msghdr *in = &io->in[i].msg_hdr;
+      gsize len = io->in[i].msg_len;
+      TurnAddr peer;
+      gsize framed;
+
+      if ((in->msg_flags & MSG_TRUNC) != 0 ||
+          !turn_addr_from_sockaddr (&peer, (struct sockaddr *) &io->from[i], in->msg_namelen) ||
+          !turn_allocation_has_permission (alloc, &peer, now) ||
+          !admit (relay, 1, len, now_us))
+        {
+          server->stats.dropped++;
+          continue;
+        }
+      framed = frame_for_client (relay, &peer, io->in_buf[i], len, now, io->out_buf[n_out],
+                                 sizeof io->out_buf[n_out]);
+      if (framed == 0)
+        {
+          server->stats.dropped++;
+          continue;
+        }
+      io->out_iov[n_out].iov_base = io->out_buf[n_out];
+      io->out_iov[n_out].iov_len = framed;
+      memset (&io->out[n_out].msg_hdr, 0, sizeof io->out[n_out].msg_hdr);
+      io->out[n_out].msg_hdr.msg_name = &client;
+      io->out[n_out].msg_hdr.msg_namelen = client_len;
+      io->out[n_out].msg_hdr.msg_iov = &io->out_iov[n_out];
+      io->out[n_out].msg_hdr.msg_iovlen = 1;
+      turn_allocation_count_to_client (alloc, len);
+      n_out++;
+    }
+  if (n_out > 0)
+    {
+      gint listener_fd = postern_udp_socket_get_fd (relay->listener);
+      guint done = 0;
+
+      set_source (&io->control, &alloc->five_tuple.server, &io->out[0].msg_hdr);
+      for (guint i = 1; i < n_out; i++)
+        {
+          io->out[i].msg_hdr.msg_control = io->out[0].msg_hdr.msg_control;
+          io->out[i].msg_hdr.msg_controllen = io->out[0].msg_hdr.msg_controllen;
+        }
+      while (done < n_out)
+        {
+          gint sent = sendmmsg (listener_fd, io->out + done, n_out - done, MSG_DONTWAIT);
+          if (sent < 0 && errno == EINTR)
+            continue;
+          if (sent <= 0)
+            {
+              server->stats.dropped += n_out - done;
+              break;
+            }
+          done += (guint) sent;
+        }
+    }
+  return (guint) got;
+}
+
+static gboolean
+on_relay_readable (gint fd, GIOCondition condition, gpointer user_data)
+{
+  TurnRelay *relay = user_data;
+
+  for (guint b = 0; b < RELAY_BATCHES_PER_WAKEUP; b++)
+    if (relay_batch (relay, fd) < RELAY_BATCH)
+      break;
+  return TRUE;
+}
+
+TurnRelay *
+turn_relay_new (TurnServer        *server,
+                TurnAllocation    *alloc,
+                PosternUdpSocket  *listener,
+                const gint        *fds,
+                GError           **error)
+{
+  TurnRelay *relay = g_new0 (TurnRelay, 1);
+
+  relay->server = server;
+  relay->alloc = alloc;
+  relay->listener = listener;
+  for (guint d = 0; d < 2; d++)
+    turn_token_bucket_init (&relay->bucket[d], server->settings->max_bps, g_get_monotonic_time ());
+  for (guint i = 0; i < TURN_MAX_RELAYED; i++)
+    relay->fd[i] = -1;
+  for (guint i = 0; i < alloc->n_relayed; i++)
+    relay->fd[i] = fds[i];
+  for (guint i = 0; i < alloc->n_relayed; i++)
+    if (!postern_epoll_source_add (server->relay_source, fds[i], G_IO_IN, on_relay_readable, relay, NULL, error))
+      {
+        turn_relay_free (relay);
+        return NULL;
+      }
+  return relay;
+}
+
+/* Closes the sockets and gives the ports back (the pool ignores ports the
+ * current range no longer has). */
+void
+turn_relay_free (TurnRelay *relay)
+{
+  for (guint i = 0; i < TURN_MAX_RELAYED; i++)
+    if (relay->fd[i] >= 0)
+      {
+        postern_epoll_source_remove (relay->server->relay_source, relay->fd[i]);
+        close (relay->fd[i]);
+        turn_port_pool_release (relay->server->pool, relay->alloc->relayed[i].port);
+      }
+  g_free (relay);
+}
+
+void
+turn_relay_send_to_peer (TurnRelay      *relay,
+                         const TurnAddr *peer,
+                         const guint8   *data,
+                         gsize           len)
+{
+  struct sockaddr_storage ss;
+  socklen_t ss_len;
+
+  for (guint i = 0; i < relay->alloc->n_relayed; i++)
+    {
+      if (relay->alloc->relayed[i].family != peer->family)
+        continue;
+      if (!admit (relay, 0, len, g_get_monotonic_time ()))
+        break;
+      ss_len = turn_addr_to_sockaddr (peer, &ss);
+      if (sendto (relay->fd[i], data, len, MSG_DONTWAIT, (struct sockaddr *) &ss, ss_len) != (gssize) len)
+        break;
+      turn_allocation_count_to_peer (relay->alloc, len);
+      return;
+    }
+  relay->server->stats.dropped++;
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "turn-test-common.h"
+
+#include <unistd.h>
+
+/* posternd with the turn plugin on 127.0.0.1:*port (a free port) plus
+ * @extra_keys in its [turn] group. Peers on loopback need allowed-peers. */
+PosternTestDaemon *
+turn_test_start (guint16 *port, const gchar *extra_keys)
+{
+  g_autoptr(GError) error = NULL;
+  PosternTestDaemon *d = postern_test_daemon_new (g_getenv ("POSTERN_TEST_TURN_PLUGIN_DIR"));
+  g_autofree gchar *dropin = NULL;
+
+  *port = turn_test_free_udp_port ();
+  dropin = g_strdup_printf ("[turn]\nlisten = 127.0.0.1:%u\nrealm = " TURN_TEST_REALM "\n"
+                            "allowed-peers = 127.0.0.1/32\n%s\n", *port, extra_keys);
+  postern_test_daemon_write_dropin (d, "30-turn.conf", dropin);
+  g_assert_true (postern_test_daemon_start (d, &error));
+  g_assert_no_error (error);
+  return d;
+}
+
+void
+turn_test_add_user (PosternTestDaemon *d, const gchar *name, const gchar *password)
+{
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+
+  g_assert_cmpint (postern_test_ctl (d, &out, &err, "turn", "user", "add", name, password, NULL), ==, 0);
+}
+
+guint64
+turn_test_counter (PosternTestDaemon *d, const gchar *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) dict = NULL;
+  guint64 value = G_MAXUINT64;
+
+  reply = g_dbus_connection_call_sync (d->connection, "org.postern.Postern1", "/org/postern/Postern1/turn",
+                                       "org.postern.Postern1.Turn", "GetCounters", NULL, G_VARIANT_TYPE ("(a{st})"),
+                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+  dict = g_variant_get_child_value (reply, 0);
+  g_assert_true (g_variant_lookup (dict, name, "t", &value));
+  return value;
+}
+
+/* Relay port ranges below the ephemeral range (32768+), spread by pid so
+ * parallel test processes do not share them. */
+guint16
+turn_test_port_base (guint slot)
+{
+  return (guint16) (20000 + ((guint) getpid () % 60) * 200 + slot * 100);
+}
+
+/* A child's output, one TAP comment per line. */
+void
+turn_test_log_lines (const gchar *what, const gchar *text)
+{
+  g_auto(GStrv) lines = g_strsplit (text != NULL ? text : "", "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (lines[i][0] != '\0')
+      g_test_message ("%s: %s", what, lines[i]);
+}
