@@ -14,6 +14,10 @@
 #define MAX_RESPONSE_HEAD 65536
 /* Stop reading the node while this much waits for the client. */
 #define CLIENT_HIGH_WATER (256 * 1024)
+/* An oversized body is read and dropped before the 413 goes out, so the
+ * client sees the answer instead of a reset; beyond this much more it is
+ * answered at once. */
+#define REFUSE_DRAIN_MAX (16 * 1024 * 1024)
 
 typedef struct {
   ProxyShared *shared;
@@ -31,6 +35,7 @@ typedef struct {
   gboolean reused;            /* the connection came from the pool */
   gboolean request_sent;      /* at least the head went out */
   gboolean body_reading;
+  gboolean refusing;          /* body too large: drained, then 413 */
   gboolean body_done;
   guint64 body_seen;
   GByteArray *in;             /* response head bytes */
@@ -437,9 +442,15 @@ body_cb (PosternHttpExchange *exchange, const guint8 *data, gsize length, gboole
   if (end)
     f->body_done = TRUE;
   f->body_seen += length;
-  if (f->shared->max_body > 0 && f->body_seen > f->shared->max_body) {
+  if (!f->refusing && f->shared->max_body > 0 && f->body_seen > f->shared->max_body) {
+    /* The node gets no more of it and its answer is not awaited. */
     drop_conn (f);
-    forward_end (f, 413, "request body too large");
+    g_clear_handle_id (&f->idle_id, g_source_remove);
+    f->refusing = TRUE;
+  }
+  if (f->refusing) {
+    if (end || (f->body_seen > f->shared->max_body && f->body_seen - f->shared->max_body > REFUSE_DRAIN_MAX))
+      forward_end (f, 413, "request body too large");
     return;
   }
   if (f->conn == NULL)
@@ -575,9 +586,17 @@ proxy_forward_start (ProxyShared *shared, PosternHttpExchange *exchange)
   if (f->has_body) {
     if (length != NULL && g_ascii_string_to_unsigned (length, 10, 0, G_MAXUINT64, &declared, NULL)) {
       if (shared->max_body > 0 && declared > shared->max_body) {
-        /* Refused before any node hears of it; the body is never read. */
-        f->has_body = FALSE;
-        forward_end (f, 413, "request body too large");
+        /* Refused before any node hears of it. A client waiting for
+         * 100 Continue never sends the body; from others it is drained. */
+        const gchar *expect = postern_http_exchange_get_header (exchange, "Expect");
+        if ((expect != NULL && g_ascii_strcasecmp (expect, "100-continue") == 0) ||
+            declared - shared->max_body > REFUSE_DRAIN_MAX) {
+          forward_end (f, 413, "request body too large");
+          return;
+        }
+        f->refusing = TRUE;
+        f->body_reading = TRUE;
+        postern_http_exchange_read_body (exchange, body_cb, f);
         return;
       }
       g_string_append_printf (f->head, "Content-Length: %" G_GUINT64_FORMAT "\r\n", declared);

@@ -419,14 +419,17 @@ test_body_limits (Fixture *f, gconstpointer data)
   g_autofree gchar *big_path = g_build_filename (f->d->root, "big.json", NULL);
   g_autofree gchar *big_arg = g_strdup_printf ("@%s", big_path);
   g_autofree gchar *big = g_strnfill (200 * 1024, 'x');
-  g_autofree gchar *declared = NULL, *chunked = NULL, *conflict = NULL, *small = NULL;
+  g_autofree gchar *declared = NULL, *expect = NULL, *chunked = NULL, *conflict = NULL, *small = NULL;
   guint64 before;
 
   g_assert_true (g_file_set_contents (big_path, big, -1, NULL));
   before = total_requests (f);
   /* Declared too large: refused before any node hears of it. */
-  declared = curl (f, "-X", "POST", "--data-binary", big_arg, u, NULL);
+  declared = curl (f, "-X", "POST", "-H", "Expect:", "--data-binary", big_arg, u, NULL);
   g_assert_cmpuint (status_of (declared), ==, 413);
+  /* Waiting for 100 Continue: refused without the body. */
+  expect = curl (f, "-X", "POST", "-H", "Expect: 100-continue", "--data-binary", big_arg, u, NULL);
+  g_assert_cmpuint (status_of (expect), ==, 413);
   /* Conflicting framing: the front refuses it. */
   conflict = curl (f, "-X", "POST", "-H", "Content-Length: 5", "-H", "Content-Length: 6", "--data-binary", "hello", u,
                    NULL);
