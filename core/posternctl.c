@@ -196,6 +196,7 @@ static const struct {
   { "srv", postern_ctl_srv, FALSE, "srv records | srv status: the SRV records srv-announcer publishes" },
   { "pinban", postern_ctl_pinban, FALSE, "pinban status | unban ADDRESS | unban --all | ban ADDRESS [SECONDS]" },
   { "turn", postern_ctl_turn, FALSE, "turn user add NAME PASSWORD | user remove NAME | user list | allocations" },
+  { "upstream", postern_ctl_upstream, FALSE, "upstream list | add|remove|drain NODE: the https-proxy nodes" },
 };
 
 static gboolean

@@ -17,5 +17,6 @@ int postern_ctl_cert (Ctl *ctl, int argc, char **argv);
 int postern_ctl_srv (Ctl *ctl, int argc, char **argv);
 int postern_ctl_pinban (Ctl *ctl, int argc, char **argv);
 int postern_ctl_turn (Ctl *ctl, int argc, char **argv);
+int postern_ctl_upstream (Ctl *ctl, int argc, char **argv);
 
 G_END_DECLS

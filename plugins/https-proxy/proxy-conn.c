@@ -1,0 +1,387 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "proxy-conn.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+
+#define READ_CHUNK 16384
+#define SEND_CHUNK 16384
+
+typedef enum {
+  CONN_CONNECTING,
+  CONN_HANDSHAKE,
+  CONN_OPEN,
+  CONN_FAILED,
+} ConnState;
+
+struct _ProxyConn {
+  gint ref;
+  gboolean freed;
+  ConnState state;
+  GSocket *socket;
+  gnutls_session_t tls;
+  gboolean verify;
+  GSource *watch;
+  GIOCondition watching;
+  guint timeout_id;
+  guint idle_id;
+  guint deferred_id;
+  GByteArray *out;
+  gsize send_len;  /* bytes of out offered to the last gnutls_record_send that said AGAIN */
+  gboolean paused;
+  gboolean in_send;   /* inside proxy_conn_send(): faults are reported later */
+  GError *deferred;
+  ProxyConnReadyFunc ready;
+  ProxyConnReadFunc reader;
+  gpointer user_data;
+};
+
+static void update_watch (ProxyConn *conn);
+
+static ProxyConn *
+conn_ref (ProxyConn *conn)
+{
+  conn->ref++;
+  return conn;
+}
+
+static void
+conn_unref (ProxyConn *conn)
+{
+  if (--conn->ref > 0)
+    return;
+  if (conn->watch != NULL) {
+    g_source_destroy (conn->watch);
+    g_source_unref (conn->watch);
+  }
+  g_clear_handle_id (&conn->timeout_id, g_source_remove);
+  g_clear_handle_id (&conn->idle_id, g_source_remove);
+  g_clear_handle_id (&conn->deferred_id, g_source_remove);
+  g_clear_error (&conn->deferred);
+  if (conn->tls != NULL)
+    gnutls_deinit (conn->tls);
+  if (conn->socket != NULL)
+    g_socket_close (conn->socket, NULL);
+  g_clear_object (&conn->socket);
+  g_byte_array_unref (conn->out);
+  g_free (conn);
+}
+
+/* Reports a fault once, to whoever listens now. */
+static gboolean deferred_cb (gpointer user_data);
+
+static void
+fail (ProxyConn *conn, GError *error)
+{
+  ConnState was = conn->state;
+
+  g_clear_handle_id (&conn->timeout_id, g_source_remove);
+  if (conn->watch != NULL) {
+    g_source_destroy (conn->watch);
+    g_clear_pointer (&conn->watch, g_source_unref);
+  }
+  /* The caller of proxy_conn_send() must not see its own objects freed
+   * under it: report from the main loop instead. */
+  if (conn->in_send) {
+    conn->state = CONN_FAILED;
+    if (conn->deferred == NULL)
+      conn->deferred = error;
+    else
+      g_error_free (error);
+    if (conn->deferred_id == 0)
+      conn->deferred_id = g_idle_add (deferred_cb, conn);
+    return;
+  }
+  conn->state = CONN_FAILED;
+  if (was != CONN_OPEN) {
+    if (conn->ready != NULL)
+      conn->ready (conn, error, conn->user_data);
+  } else if (conn->reader != NULL) {
+    conn->reader (conn, NULL, 0, error, conn->user_data);
+  }
+  g_error_free (error);
+}
+
+static gboolean
+tls_fatal (ProxyConn *conn, int ret)
+{
+  if (ret == GNUTLS_E_AGAIN || ret == GNUTLS_E_INTERRUPTED)
+    return FALSE;
+  if (ret == GNUTLS_E_PREMATURE_TERMINATION || ret == 0)
+    fail (conn, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED, "upstream closed the connection"));
+  else
+    fail (conn, g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED, "upstream TLS: %s", gnutls_strerror (ret)));
+  return TRUE;
+}
+
+static void
+handshake (ProxyConn *conn)
+{
+  int ret = gnutls_handshake (conn->tls);
+
+  if (ret == GNUTLS_E_SUCCESS) {
+    ProxyConnReadyFunc ready = conn->ready;
+    conn->state = CONN_OPEN;
+    conn->ready = NULL;
+    g_clear_handle_id (&conn->timeout_id, g_source_remove);
+    update_watch (conn);
+    ready (conn, NULL, conn->user_data);
+    return;
+  }
+  if (ret == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
+    fail (conn, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "upstream certificate not trusted"));
+    return;
+  }
+  if (!tls_fatal (conn, ret))
+    update_watch (conn);
+}
+
+static void
+flush (ProxyConn *conn)
+{
+  while (conn->state == CONN_OPEN && conn->out->len > 0) {
+    gsize len = conn->send_len > 0 ? conn->send_len : MIN (conn->out->len, SEND_CHUNK);
+    ssize_t sent = gnutls_record_send (conn->tls, conn->out->data, len);
+    if (sent < 0) {
+      if (sent == GNUTLS_E_AGAIN || sent == GNUTLS_E_INTERRUPTED) {
+        conn->send_len = len;
+        break;
+      }
+      tls_fatal (conn, (int) sent);
+      return;
+    }
+    conn->send_len = 0;
+    g_byte_array_remove_range (conn->out, 0, (guint) sent);
+  }
+  if (conn->state == CONN_OPEN)
+    update_watch (conn);
+}
+
+static void
+receive (ProxyConn *conn)
+{
+  guint8 buf[READ_CHUNK];
+
+  while (conn->state == CONN_OPEN && !conn->paused && !conn->freed) {
+    ssize_t got = gnutls_record_recv (conn->tls, buf, sizeof buf);
+    if (got > 0) {
+      if (conn->reader == NULL) {
+        /* Bytes nobody asked for on an idle connection: it cannot be reused. */
+        fail (conn, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "unexpected bytes from upstream"));
+        return;
+      }
+      conn->reader (conn, buf, (gsize) got, NULL, conn->user_data);
+      continue;
+    }
+    if (got == GNUTLS_E_REHANDSHAKE)
+      continue;
+    tls_fatal (conn, got == 0 ? 0 : (int) got);
+    return;
+  }
+}
+
+static gboolean
+socket_cb (GSocket *socket, GIOCondition condition, gpointer user_data)
+{
+  ProxyConn *conn = conn_ref (user_data);
+
+  if (conn->state == CONN_CONNECTING) {
+    g_autoptr(GError) error = NULL;
+    if (!g_socket_check_connect_result (conn->socket, &error)) {
+      fail (conn, g_steal_pointer (&error));
+    } else {
+      conn->state = CONN_HANDSHAKE;
+      handshake (conn);
+    }
+  } else if (conn->state == CONN_HANDSHAKE) {
+    handshake (conn);
+  } else if (conn->state == CONN_OPEN) {
+    if (condition & G_IO_OUT)
+      flush (conn);
+    if (condition & (G_IO_IN | G_IO_HUP | G_IO_ERR))
+      receive (conn);
+    if (conn->state == CONN_OPEN && !conn->freed)
+      update_watch (conn);
+  }
+  conn_unref (conn);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+update_watch (ProxyConn *conn)
+{
+  GIOCondition want = 0;
+
+  if (conn->state == CONN_CONNECTING)
+    want = G_IO_OUT;
+  else if (conn->state == CONN_HANDSHAKE)
+    want = gnutls_record_get_direction (conn->tls) ? G_IO_OUT : G_IO_IN;
+  else if (conn->state == CONN_OPEN)
+    want = (conn->out->len > 0 ? G_IO_OUT : 0) | (conn->paused ? 0 : G_IO_IN);
+  if (conn->watch != NULL && want == conn->watching)
+    return;
+  if (conn->watch != NULL) {
+    g_source_destroy (conn->watch);
+    g_clear_pointer (&conn->watch, g_source_unref);
+  }
+  conn->watching = want;
+  if (want == 0 || conn->state == CONN_FAILED)
+    return;
+  conn->watch = g_socket_create_source (conn->socket, want, NULL);
+  g_source_set_callback (conn->watch, G_SOURCE_FUNC (socket_cb), conn, NULL);
+  g_source_attach (conn->watch, NULL);
+}
+
+static gboolean
+timeout_cb (gpointer user_data)
+{
+  ProxyConn *conn = user_data;
+
+  conn->timeout_id = 0;
+  fail (conn, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "upstream connect timed out"));
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+deferred_cb (gpointer user_data)
+{
+  ProxyConn *conn = user_data;
+  GError *error = g_steal_pointer (&conn->deferred);
+
+  conn->deferred_id = 0;
+  /* It was open when the send failed. */
+  if (conn->reader != NULL)
+    conn->reader (conn, NULL, 0, error, conn->user_data);
+  g_error_free (error);
+  return G_SOURCE_REMOVE;
+}
+
+/* Reports the error from an idle so the caller never sees its callback
+ * run before proxy_conn_connect() returned. */
+static gboolean
+deferred_fail_cb (gpointer user_data)
+{
+  ProxyConn *conn = user_data;
+
+  conn->idle_id = 0;
+  fail (conn, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED, "cannot connect to upstream"));
+  return G_SOURCE_REMOVE;
+}
+
+ProxyConn *
+proxy_conn_connect (GSocketAddress *address, const gchar *server_name, gnutls_certificate_credentials_t creds,
+                    gboolean verify, guint timeout_s, ProxyConnReadyFunc ready, gpointer user_data)
+{
+  ProxyConn *conn = g_new0 (ProxyConn, 1);
+  g_autoptr(GError) error = NULL;
+
+  conn->ref = 1;
+  conn->out = g_byte_array_new ();
+  conn->ready = ready;
+  conn->user_data = user_data;
+  conn->state = CONN_CONNECTING;
+  conn->socket = g_socket_new (g_socket_address_get_family (address), G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                               &error);
+  if (conn->socket == NULL) {
+    conn->idle_id = g_idle_add (deferred_fail_cb, conn);
+    return conn;
+  }
+  g_socket_set_blocking (conn->socket, FALSE);
+  g_socket_set_option (conn->socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+  gnutls_init (&conn->tls, GNUTLS_CLIENT | GNUTLS_NONBLOCK);
+  gnutls_set_default_priority (conn->tls);
+  gnutls_credentials_set (conn->tls, GNUTLS_CRD_CERTIFICATE, creds);
+  /* SNI carries DNS names only (RFC 6066), never an address literal. */
+  if (!g_hostname_is_ip_address (server_name))
+    gnutls_server_name_set (conn->tls, GNUTLS_NAME_DNS, server_name, strlen (server_name));
+  if (verify)
+    gnutls_session_set_verify_cert (conn->tls, server_name, 0);
+  gnutls_transport_set_int (conn->tls, g_socket_get_fd (conn->socket));
+  conn->verify = verify;
+  /* Even an at-once connect waits for writability, so the callback never
+   * runs before this returns. */
+  if (!g_socket_connect (conn->socket, address, NULL, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PENDING)) {
+    conn->idle_id = g_idle_add (deferred_fail_cb, conn);
+    return conn;
+  }
+  conn->timeout_id = g_timeout_add_seconds (timeout_s, timeout_cb, conn);
+  update_watch (conn);
+  return conn;
+}
+
+void
+proxy_conn_set_reader (ProxyConn *conn, ProxyConnReadFunc func, gpointer user_data)
+{
+  conn->reader = func;
+  conn->user_data = user_data;
+}
+
+static gboolean
+resume_cb (gpointer user_data)
+{
+  ProxyConn *conn = conn_ref (user_data);
+
+  conn->idle_id = 0;
+  receive (conn);
+  if (conn->state == CONN_OPEN && !conn->freed)
+    update_watch (conn);
+  conn_unref (conn);
+  return G_SOURCE_REMOVE;
+}
+
+void
+proxy_conn_pause (ProxyConn *conn, gboolean paused)
+{
+  if (conn->paused == paused || conn->state != CONN_OPEN)
+    return;
+  conn->paused = paused;
+  update_watch (conn);
+  /* GnuTLS may hold decrypted bytes the socket will never signal again. */
+  if (!paused && conn->idle_id == 0 && gnutls_record_check_pending (conn->tls) > 0)
+    conn->idle_id = g_idle_add (resume_cb, conn);
+}
+
+void
+proxy_conn_send (ProxyConn *conn, const void *data, gsize length)
+{
+  if (conn->state != CONN_OPEN)
+    return;
+  g_byte_array_append (conn->out, data, (guint) length);
+  if (conn->send_len == 0) {
+    conn->in_send = TRUE;
+    flush (conn);
+    conn->in_send = FALSE;
+  }
+}
+
+gsize
+proxy_conn_get_pending (ProxyConn *conn)
+{
+  return conn->out->len;
+}
+
+/* An idle pooled connection is reusable when it is open and the node sent
+ * nothing (a readable idle connection is a close or garbage). */
+gboolean
+proxy_conn_is_usable (ProxyConn *conn)
+{
+  if (conn->state != CONN_OPEN || conn->out->len > 0)
+    return FALSE;
+  return !g_socket_condition_check (conn->socket, G_IO_IN | G_IO_HUP | G_IO_ERR);
+}
+
+void
+proxy_conn_free (ProxyConn *conn)
+{
+  if (conn == NULL)
+    return;
+  conn->freed = TRUE;
+  conn->reader = NULL;
+  conn->ready = NULL;
+  if (conn->state == CONN_OPEN)
+    gnutls_bye (conn->tls, GNUTLS_SHUT_WR);
+  conn->state = CONN_FAILED;
+  conn_unref (conn);
+}

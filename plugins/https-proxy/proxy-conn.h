@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gio/gio.h>
+#include <gnutls/gnutls.h>
+
+G_BEGIN_DECLS
+
+/* One HTTPS connection to a Conferencing Node: a non-blocking socket and a
+ * GnuTLS client session driven by a GSocket source in the main loop. Bytes
+ * to send are queued and flushed as the socket takes them; received
+ * plaintext goes to the read callback, which can be paused for backpressure. */
+
+typedef struct _ProxyConn ProxyConn;
+
+/* @error is set when the connection failed or closed (EOF is
+ * G_IO_ERROR_CONNECTION_CLOSED); then @data is NULL. */
+typedef void (*ProxyConnReadFunc)  (ProxyConn    *conn,
+                                    const guint8 *data,
+                                    gsize         length,
+                                    const GError *error,
+                                    gpointer      user_data);
+typedef void (*ProxyConnReadyFunc) (ProxyConn    *conn,
+                                    const GError *error,
+                                    gpointer      user_data);
+
+ProxyConn *proxy_conn_connect      (GSocketAddress                   *address,
+                                    const gchar                      *server_name,
+                                    gnutls_certificate_credentials_t  creds,
+                                    gboolean                          verify,
+                                    guint                             timeout_s,
+                                    ProxyConnReadyFunc                ready,
+                                    gpointer                          user_data);
+void       proxy_conn_set_reader   (ProxyConn         *conn,
+                                    ProxyConnReadFunc  func,
+                                    gpointer           user_data);
+void       proxy_conn_pause        (ProxyConn *conn,
+                                    gboolean   paused);
+void       proxy_conn_send         (ProxyConn    *conn,
+                                    const void   *data,
+                                    gsize         length);
+gsize      proxy_conn_get_pending  (ProxyConn *conn);
+gboolean   proxy_conn_is_usable    (ProxyConn *conn);
+void       proxy_conn_free         (ProxyConn *conn);
+
+G_END_DECLS

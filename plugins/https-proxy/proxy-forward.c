@@ -1,0 +1,624 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* One proxied request. The client's body is sent on as it arrives; the
+ * node's answer is parsed with the front's strict parser (an in-tree
+ * plugin may link the static postern_https_dep, which is not public API)
+ * and streamed to the client, pausing the node while the client lags. */
+#include "proxy-forward.h"
+
+#include <string.h>
+
+#include "http-parser.h"
+#include "proxy-inspect.h"
+#include "proxy-log.h"
+
+#define MAX_RESPONSE_HEAD 65536
+/* Stop reading the node while this much waits for the client. */
+#define CLIENT_HIGH_WATER (256 * 1024)
+/* An oversized body is read and dropped before the 413 goes out, so the
+ * client sees the answer instead of a reset; beyond this much more it is
+ * answered at once. */
+#define REFUSE_DRAIN_MAX (16 * 1024 * 1024)
+
+typedef struct {
+  ProxyShared *shared;
+  PosternHttpExchange *exchange;
+  ProxyNode *node;
+  ProxyConn *conn;
+  GPtrArray *tried;           /* ProxyNode* already failed for this request */
+  gchar *token;
+  gchar *alias;
+  ProxyCall call;
+  GString *head;              /* request head as sent to every node */
+  gboolean has_body;
+  gboolean chunked_up;        /* the body goes upstream chunked */
+  gboolean idempotent;
+  gboolean reused;            /* the connection came from the pool */
+  gboolean request_sent;      /* at least the head went out */
+  gboolean body_reading;
+  gboolean refusing;          /* body too large: drained, then 413 */
+  gboolean body_done;
+  guint64 body_seen;
+  GByteArray *in;             /* response head bytes */
+  gsize scanned;
+  PosternHttpResponse resp;
+  gboolean have_resp;
+  gboolean response_started;  /* the client got a head */
+  guint64 remaining;
+  PosternHttpChunkDecoder dec;
+  GString *capture;           /* token-bearing answers, for inspection */
+  guint64 bytes_sent;
+  guint upstream_status;
+  gint64 started;             /* monotonic µs */
+  gint64 upstream_started;
+  guint idle_id;
+  gboolean done;
+} Forward;
+
+static void try_node (Forward *f);
+
+static const gchar *const hop_by_hop[] = {
+  "Connection", "Keep-Alive", "Proxy-Connection", "TE", "Trailer", "Transfer-Encoding", "Upgrade",
+  "Proxy-Authorization", "Proxy-Authenticate", NULL,
+};
+
+static gboolean
+is_hop_by_hop (const gchar *name, const gchar *connection)
+{
+  for (gsize i = 0; hop_by_hop[i] != NULL; i++)
+    if (g_ascii_strcasecmp (name, hop_by_hop[i]) == 0)
+      return TRUE;
+  return connection != NULL && postern_http_list_has_token (connection, name);
+}
+
+static void
+forward_free (Forward *f)
+{
+  g_hash_table_remove (f->shared->forwards, f);
+  g_clear_handle_id (&f->idle_id, g_source_remove);
+  if (f->conn != NULL)
+    proxy_conn_free (f->conn);
+  if (f->node != NULL) {
+    f->node->active--;
+    proxy_node_unref (f->node);
+  }
+  if (f->have_resp)
+    postern_http_response_clear (&f->resp);
+  postern_http_exchange_set_closed_func (f->exchange, NULL, NULL);
+  postern_http_exchange_set_drain_func (f->exchange, NULL, NULL);
+  postern_http_exchange_unref (f->exchange);
+  g_ptr_array_unref (f->tried);
+  g_free (f->token);
+  g_free (f->alias);
+  g_string_free (f->head, TRUE);
+  g_byte_array_unref (f->in);
+  if (f->capture != NULL)
+    g_string_free (f->capture, TRUE);
+  g_free (f);
+}
+
+static void
+discard_body_cb (PosternHttpExchange *exchange, const guint8 *data, gsize length, gboolean end, gpointer user_data)
+{
+}
+
+/* Ends the request and frees the forward; the rest of a request body
+ * still arriving is read and dropped by the front. */
+static void
+forward_end (Forward *f, guint error_status, const gchar *why)
+{
+  const gchar *upstream = f->node ? f->node->name : NULL;
+  gdouble upstream_time = f->upstream_started ? (g_get_monotonic_time () - f->upstream_started) / 1e6 : -1;
+  g_autofree gchar *text = NULL;
+
+  if (f->done)
+    return;
+  f->done = TRUE;
+  if (error_status != 0 && !f->response_started) {
+    text = g_strdup_printf ("%u %s: %s\n", error_status, soup_status_get_phrase (error_status), why);
+    f->bytes_sent = strlen (text);
+  }
+  /* Logged first: the exchange forgets the request once answered. */
+  if (f->shared->access_log != NULL)
+    proxy_log_write (f->shared->access_log, f->exchange, text ? error_status : f->upstream_status, f->bytes_sent,
+                     upstream, f->upstream_status, upstream_time);
+  if (text != NULL) {
+    gsize len = strlen (text);
+    postern_http_exchange_respond (f->exchange, error_status, "text/plain; charset=utf-8",
+                                   g_bytes_new_take (g_steal_pointer (&text), len));
+  } else {
+    postern_http_exchange_finish (f->exchange);
+  }
+  if (f->body_reading && !f->body_done)
+    postern_http_exchange_read_body (f->exchange, discard_body_cb, NULL);
+  forward_free (f);
+}
+
+static void
+drop_conn (Forward *f)
+{
+  g_clear_pointer (&f->conn, proxy_conn_free);
+}
+
+/* After a fault with nothing sent to the client: another node when that
+ * cannot submit the request twice, else a 502. */
+static void
+upstream_failed (Forward *f, const GError *error)
+{
+  gboolean may_have_reached = f->request_sent;
+  gboolean stale_reuse = f->reused && f->in->len == 0 && !f->have_resp;
+
+  if (f->done)
+    return;
+  drop_conn (f);
+  if (!stale_reuse)
+    proxy_node_failed (f->shared->nodes, f->node, error->message);
+  postern_debug (f->shared->context, "upstream %s: %s", f->node->name, error->message);
+  if (f->response_started) {
+    forward_end (f, 0, NULL);
+    return;
+  }
+  if (!may_have_reached || (f->idempotent && !f->has_body && f->in->len == 0)) {
+    g_ptr_array_add (f->tried, proxy_node_ref (f->node));
+    f->node->active--;
+    g_clear_pointer (&f->node, proxy_node_unref);
+    try_node (f);
+    return;
+  }
+  forward_end (f, g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) ? 504 : 502, "the node failed");
+}
+
+static void
+reset_idle (Forward *f);
+
+static gboolean
+idle_timeout_cb (gpointer user_data)
+{
+  Forward *f = user_data;
+  g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "upstream idle timeout");
+
+  f->idle_id = 0;
+  f->request_sent = TRUE; /* never retried: it waited too long already */
+  f->idempotent = FALSE;
+  upstream_failed (f, error);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+reset_idle (Forward *f)
+{
+  g_clear_handle_id (&f->idle_id, g_source_remove);
+  if (!f->done)
+    f->idle_id = g_timeout_add_seconds (f->shared->idle_timeout_s, idle_timeout_cb, f);
+}
+
+static void
+inspect_answer (Forward *f)
+{
+  ProxyNodes *nodes = f->shared->nodes;
+  const gchar *body = f->capture ? f->capture->str : "";
+  gsize len = f->capture ? f->capture->len : 0;
+
+  if ((f->call == PROXY_CALL_REQUEST_TOKEN || f->call == PROXY_CALL_REFRESH_TOKEN) && f->upstream_status == 200) {
+    g_autofree gchar *token = NULL;
+    guint expires = 0;
+    if (proxy_inspect_token (body, len, &token, &expires))
+      proxy_nodes_learn_token (nodes, token, f->node, expires);
+  }
+  if (f->call == PROXY_CALL_RELEASE_TOKEN && f->upstream_status == 200 && f->token != NULL)
+    proxy_nodes_forget_token (nodes, f->token);
+  if (f->call == PROXY_CALL_REQUEST_TOKEN) {
+    const gchar *reason = proxy_inspect_pin_failure (f->upstream_status,
+                                                     postern_http_exchange_get_header (f->exchange, "pin"), body, len);
+    if (reason != NULL)
+      postern_event_bus_publish (postern_context_get_event_bus (f->shared->context), POSTERN_EVENT_PIN_FAILED,
+                                 g_variant_new ("(ssss)", postern_http_exchange_get_client_ip (f->exchange),
+                                                f->alias ? f->alias : "", postern_http_exchange_get_path (f->exchange),
+                                                reason));
+  }
+}
+
+static void
+response_complete (Forward *f, gboolean reusable)
+{
+  ProxyConn *conn = g_steal_pointer (&f->conn);
+
+  g_clear_handle_id (&f->idle_id, g_source_remove);
+  inspect_answer (f);
+  if (reusable && f->resp.keep_alive && (!f->has_body || f->body_done) && proxy_conn_get_pending (conn) == 0)
+    proxy_node_put_idle (f->node, conn);
+  else
+    proxy_conn_free (conn);
+  forward_end (f, 0, NULL);
+}
+
+static void
+deliver (Forward *f, const guint8 *data, gsize len)
+{
+  if (len == 0)
+    return;
+  if (f->capture != NULL) {
+    if (f->capture->len + len <= PROXY_INSPECT_MAX)
+      g_string_append_len (f->capture, (const gchar *) data, (gssize) len);
+    else
+      g_string_truncate (f->capture, 0);
+  }
+  f->bytes_sent += len;
+  postern_http_exchange_write (f->exchange, data, len);
+}
+
+static void
+chunk_data_cb (const char *data, gsize len, gpointer user_data)
+{
+  deliver (user_data, (const guint8 *) data, len);
+}
+
+static void
+drain_cb (PosternHttpExchange *exchange, gpointer user_data)
+{
+  Forward *f = user_data;
+
+  if (f->conn != NULL)
+    proxy_conn_pause (f->conn, FALSE);
+}
+
+/* Body bytes of the answer; returns FALSE when the forward ended. */
+static gboolean
+body_bytes (Forward *f, const guint8 *data, gsize len)
+{
+  g_autoptr(GError) error = NULL;
+  gsize consumed = 0;
+
+  switch (f->resp.body) {
+  case POSTERN_HTTP_BODY_NONE:
+    response_complete (f, len == 0);
+    return FALSE;
+  case POSTERN_HTTP_BODY_LENGTH:
+    consumed = (gsize) MIN ((guint64) len, f->remaining);
+    deliver (f, data, consumed);
+    f->remaining -= consumed;
+    if (f->remaining == 0) {
+      response_complete (f, consumed == len);
+      return FALSE;
+    }
+    break;
+  case POSTERN_HTTP_BODY_CHUNKED:
+    switch (postern_http_chunk_decoder_feed (&f->dec, (const char *) data, len, &consumed, chunk_data_cb, f, &error)) {
+    case POSTERN_HTTP_CHUNK_DONE:
+      response_complete (f, consumed == len);
+      return FALSE;
+    case POSTERN_HTTP_CHUNK_ERROR:
+      f->request_sent = TRUE;
+      upstream_failed (f, error);
+      return FALSE;
+    case POSTERN_HTTP_CHUNK_MORE:
+      break;
+    }
+    break;
+  case POSTERN_HTTP_BODY_UNTIL_CLOSE:
+    deliver (f, data, len);
+    break;
+  }
+  if (f->conn != NULL && postern_http_exchange_get_pending (f->exchange) > CLIENT_HIGH_WATER)
+    proxy_conn_pause (f->conn, TRUE);
+  return TRUE;
+}
+
+static void
+copy_header (const char *name, const char *value, gpointer user_data)
+{
+  Forward *f = user_data;
+
+  if (is_hop_by_hop (name, soup_message_headers_get_list (f->resp.headers, "Connection")) ||
+      g_ascii_strcasecmp (name, "Content-Length") == 0 || g_ascii_strcasecmp (name, "Date") == 0 ||
+      g_ascii_strcasecmp (name, "Server") == 0)
+    return;
+  postern_http_exchange_add_header (f->exchange, name, value);
+}
+
+static gint64
+client_length (Forward *f)
+{
+  if (f->resp.body == POSTERN_HTTP_BODY_LENGTH)
+    return (gint64) f->resp.content_length;
+  if (f->resp.body == POSTERN_HTTP_BODY_NONE) {
+    /* A HEAD answer keeps the representation's length. */
+    const char *cl = soup_message_headers_get_one (f->resp.headers, "Content-Length");
+    guint64 n = 0;
+    if (cl != NULL && g_str_equal (postern_http_exchange_get_method (f->exchange), "HEAD") &&
+        g_ascii_string_to_unsigned (cl, 10, 0, G_MAXINT64, &n, NULL))
+      return (gint64) n;
+    return 0;
+  }
+  return -1;
+}
+
+static gboolean
+head_bytes (Forward *f)
+{
+  PosternHttpLimits limits = { MAX_RESPONSE_HEAD, 0 };
+  g_autoptr(GError) error = NULL;
+  gsize head_len = 0;
+
+  while (!f->have_resp) {
+    if (!postern_http_find_head_end ((const char *) f->in->data, f->in->len, f->scanned, MAX_RESPONSE_HEAD, &head_len,
+                                     &error)) {
+      if (error != NULL) {
+        f->request_sent = TRUE;
+        f->idempotent = FALSE;
+        upstream_failed (f, error);
+        return FALSE;
+      }
+      f->scanned = f->in->len > 3 ? f->in->len - 3 : 0;
+      return TRUE;
+    }
+    if (!postern_http_parse_response ((const char *) f->in->data, f->in->len, &limits,
+                                      postern_http_exchange_get_method (f->exchange), &f->resp, &error)) {
+      postern_http_response_clear (&f->resp);
+      if (error == NULL)
+        error = g_error_new_literal (POSTERN_HTTP_ERROR, 502, "incomplete response head");
+      f->request_sent = TRUE;
+      f->idempotent = FALSE;
+      upstream_failed (f, error);
+      return FALSE;
+    }
+    if (f->resp.interim || f->resp.upgrade) {
+      /* 100 Continue and friends: the front speaks for itself. An upgrade
+       * was never asked for (the front refuses WebSocket for now). */
+      gboolean upgrade = f->resp.upgrade;
+      postern_http_response_clear (&f->resp);
+      if (upgrade) {
+        g_autoptr(GError) bad = g_error_new_literal (POSTERN_HTTP_ERROR, 502, "unrequested upgrade");
+        f->request_sent = TRUE;
+        f->idempotent = FALSE;
+        upstream_failed (f, bad);
+        return FALSE;
+      }
+      g_byte_array_remove_range (f->in, 0, (guint) head_len);
+      f->scanned = 0;
+      continue;
+    }
+    f->have_resp = TRUE;
+  }
+  f->upstream_status = f->resp.status;
+  proxy_node_succeeded (f->shared->nodes, f->node);
+  if (f->resp.body == POSTERN_HTTP_BODY_CHUNKED)
+    postern_http_chunk_decoder_init (&f->dec, 0, 502);
+  f->remaining = f->resp.content_length;
+  if (f->call != PROXY_CALL_OTHER)
+    f->capture = g_string_new (NULL);
+  soup_message_headers_foreach (f->resp.headers, copy_header, f);
+  postern_http_exchange_set_drain_func (f->exchange, drain_cb, f);
+  postern_http_exchange_begin (f->exchange, f->resp.status, client_length (f));
+  f->response_started = TRUE;
+  if (f->resp.body == POSTERN_HTTP_BODY_NONE) {
+    response_complete (f, f->in->len == head_len);
+    return FALSE;
+  }
+  return body_bytes (f, f->in->data + head_len, f->in->len - head_len);
+}
+
+static void
+read_cb (ProxyConn *conn, const guint8 *data, gsize length, const GError *error, gpointer user_data)
+{
+  Forward *f = user_data;
+
+  if (error != NULL) {
+    if (f->have_resp && f->resp.body == POSTERN_HTTP_BODY_UNTIL_CLOSE &&
+        g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED)) {
+      response_complete (f, FALSE);
+      return;
+    }
+    upstream_failed (f, error);
+    return;
+  }
+  reset_idle (f);
+  if (f->have_resp) {
+    body_bytes (f, data, length);
+    return;
+  }
+  g_byte_array_append (f->in, data, (guint) length);
+  head_bytes (f);
+}
+
+static void
+send_chunk (Forward *f, const guint8 *data, gsize length)
+{
+  gchar size[24];
+  gint n;
+
+  if (length == 0)
+    return;
+  n = g_snprintf (size, sizeof size, "%" G_GSIZE_MODIFIER "x\r\n", length);
+  proxy_conn_send (f->conn, size, (gsize) n);
+  proxy_conn_send (f->conn, data, length);
+  proxy_conn_send (f->conn, "\r\n", 2);
+}
+
+static void
+body_cb (PosternHttpExchange *exchange, const guint8 *data, gsize length, gboolean end, gpointer user_data)
+{
+  Forward *f = user_data;
+
+  if (end)
+    f->body_done = TRUE;
+  f->body_seen += length;
+  if (!f->refusing && f->shared->max_body > 0 && f->body_seen > f->shared->max_body) {
+    /* The node gets no more of it and its answer is not awaited. */
+    drop_conn (f);
+    g_clear_handle_id (&f->idle_id, g_source_remove);
+    f->refusing = TRUE;
+  }
+  if (f->refusing) {
+    if (end || (f->body_seen > f->shared->max_body && f->body_seen - f->shared->max_body > REFUSE_DRAIN_MAX))
+      forward_end (f, 413, "request body too large");
+    return;
+  }
+  if (f->conn == NULL)
+    return;
+  if (f->chunked_up) {
+    send_chunk (f, data, length);
+    if (end)
+      proxy_conn_send (f->conn, "0\r\n\r\n", 5);
+  } else {
+    proxy_conn_send (f->conn, data, length);
+  }
+}
+
+static void
+connected_cb (ProxyConn *conn, const GError *error, gpointer user_data)
+{
+  Forward *f = user_data;
+
+  if (error != NULL) {
+    /* Nothing was sent: the next node may have it. */
+    f->request_sent = FALSE;
+    upstream_failed (f, error);
+    return;
+  }
+  proxy_conn_set_reader (conn, read_cb, f);
+  f->request_sent = TRUE;
+  f->upstream_started = g_get_monotonic_time ();
+  reset_idle (f);
+  proxy_conn_send (conn, f->head->str, f->head->len);
+  if (f->has_body && !f->body_reading) {
+    f->body_reading = TRUE;
+    postern_http_exchange_read_body (f->exchange, body_cb, f);
+  }
+}
+
+static void
+try_node (Forward *f)
+{
+  ProxyNodes *nodes = f->shared->nodes;
+
+  f->node = proxy_nodes_pick (nodes, f->token, postern_http_exchange_get_client_ip (f->exchange), f->tried);
+  if (f->node == NULL) {
+    forward_end (f, f->tried->len > 0 ? 502 : 503, "no Conferencing Node available");
+    return;
+  }
+  proxy_node_ref (f->node);
+  f->node->active++;
+  f->node->requests++;
+  f->conn = proxy_node_take_idle (f->node);
+  f->reused = f->conn != NULL;
+  if (f->reused) {
+    connected_cb (f->conn, NULL, f);
+    return;
+  }
+  f->conn = proxy_conn_connect (f->node->address, f->node->host, f->shared->creds, f->shared->verify,
+                                f->shared->connect_timeout_s, connected_cb, f);
+}
+
+static void
+closed_cb (PosternHttpExchange *exchange, gpointer user_data)
+{
+  Forward *f = user_data;
+
+  /* The client went away (499 in nginx's log): the node's connection goes
+   * too. The front detaches the exchange next, so the body callback is not
+   * called again. */
+  if (f->shared->access_log != NULL)
+    proxy_log_write (f->shared->access_log, exchange, 499, f->bytes_sent, f->node ? f->node->name : NULL,
+                     f->upstream_status,
+                     f->upstream_started ? (g_get_monotonic_time () - f->upstream_started) / 1e6 : -1);
+  forward_free (f);
+}
+
+typedef struct {
+  GString *head;
+  const gchar *connection;
+} HeadBuilder;
+
+static void
+add_request_header (const gchar *name, const gchar *value, gpointer user_data)
+{
+  HeadBuilder *b = user_data;
+
+  if (is_hop_by_hop (name, b->connection) || g_ascii_strcasecmp (name, "Content-Length") == 0 ||
+      g_ascii_strcasecmp (name, "Expect") == 0 || g_ascii_strcasecmp (name, "X-Forwarded-For") == 0 ||
+      g_ascii_strcasecmp (name, "X-Forwarded-Proto") == 0 || g_ascii_strcasecmp (name, "X-Real-IP") == 0)
+    return;
+  g_string_append_printf (b->head, "%s: %s\r\n", name, value);
+}
+
+static gboolean
+method_is_idempotent (const gchar *method)
+{
+  static const gchar *const methods[] = { "GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE", NULL };
+
+  return g_strv_contains (methods, method);
+}
+
+void
+proxy_forward_start (ProxyShared *shared, PosternHttpExchange *exchange)
+{
+  Forward *f = g_new0 (Forward, 1);
+  const gchar *ip = postern_http_exchange_get_client_ip (exchange);
+  const gchar *xff = postern_http_exchange_get_header (exchange, "X-Forwarded-For");
+  const gchar *length = postern_http_exchange_get_header (exchange, "Content-Length");
+  HeadBuilder b;
+  guint64 declared = 0;
+
+  f->shared = shared;
+  g_hash_table_add (shared->forwards, f);
+  f->exchange = postern_http_exchange_ref (exchange);
+  f->tried = g_ptr_array_new_with_free_func ((GDestroyNotify) proxy_node_unref);
+  f->in = g_byte_array_new ();
+  f->started = g_get_monotonic_time ();
+  f->idempotent = method_is_idempotent (postern_http_exchange_get_method (exchange));
+  f->has_body = postern_http_exchange_has_body (exchange);
+  f->call = proxy_inspect_call (postern_http_exchange_get_path (exchange), &f->alias);
+  f->token = proxy_inspect_request_token (postern_http_exchange_get_header (exchange, "token"),
+                                          postern_http_exchange_get_query (exchange));
+  postern_http_exchange_set_closed_func (exchange, closed_cb, f);
+
+  f->head = g_string_sized_new (512);
+  g_string_append_printf (f->head, "%s %s HTTP/1.1\r\n", postern_http_exchange_get_method (exchange),
+                          postern_http_exchange_get_target (exchange));
+  b.head = f->head;
+  b.connection = postern_http_exchange_get_header (exchange, "Connection");
+  postern_http_exchange_foreach_header (exchange, add_request_header, &b);
+  if (xff != NULL)
+    g_string_append_printf (f->head, "X-Forwarded-For: %s, %s\r\n", xff, ip);
+  else
+    g_string_append_printf (f->head, "X-Forwarded-For: %s\r\n", ip);
+  g_string_append_printf (f->head, "X-Real-IP: %s\r\nX-Forwarded-Proto: https\r\n", ip);
+  if (f->has_body) {
+    if (length != NULL && g_ascii_string_to_unsigned (length, 10, 0, G_MAXUINT64, &declared, NULL)) {
+      if (shared->max_body > 0 && declared > shared->max_body) {
+        /* Refused before any node hears of it. A client waiting for
+         * 100 Continue never sends the body; from others it is drained. */
+        const gchar *expect = postern_http_exchange_get_header (exchange, "Expect");
+        if ((expect != NULL && g_ascii_strcasecmp (expect, "100-continue") == 0) ||
+            declared - shared->max_body > REFUSE_DRAIN_MAX) {
+          forward_end (f, 413, "request body too large");
+          return;
+        }
+        f->refusing = TRUE;
+        f->body_reading = TRUE;
+        postern_http_exchange_read_body (exchange, body_cb, f);
+        return;
+      }
+      g_string_append_printf (f->head, "Content-Length: %" G_GUINT64_FORMAT "\r\n", declared);
+    } else {
+      f->chunked_up = TRUE;
+      g_string_append (f->head, "Transfer-Encoding: chunked\r\n");
+    }
+  }
+  g_string_append (f->head, "\r\n");
+  try_node (f);
+}
+
+void
+proxy_forward_end_all (ProxyShared *shared)
+{
+  GHashTableIter iter;
+  gpointer f;
+
+  while (g_hash_table_size (shared->forwards) > 0) {
+    g_hash_table_iter_init (&iter, shared->forwards);
+    g_hash_table_iter_next (&iter, &f, NULL);
+    drop_conn (f);
+    forward_end (f, 503, "the proxy is stopping");
+  }
+}

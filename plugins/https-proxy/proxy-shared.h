@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <postern.h>
+#include <stdio.h>
+#include <gnutls/gnutls.h>
+
+#include "proxy-nodes.h"
+
+G_BEGIN_DECLS
+
+/* What every forwarded request reads: the live settings and node table. */
+typedef struct {
+  PosternContext *context;
+  ProxyNodes *nodes;
+  gnutls_certificate_credentials_t creds;
+  gboolean verify;
+  guint64 max_body;
+  guint idle_timeout_s;
+  guint connect_timeout_s;
+  FILE *access_log;
+  GHashTable *forwards;   /* requests in flight, ended when the plugin stops */
+} ProxyShared;
+
+G_END_DECLS

@@ -1,0 +1,664 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The proxy for real: three demo Conferencing Nodes, posternd with the
+ * https-proxy plugin, curl as the client. */
+#include <postern.h>
+#include <postern-test-daemon.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#define N_NODES 3
+#define API "/api/client/v2/conferences/"
+/* A bound on waits for things that must happen, not a performance check. */
+#define WAIT_US (60 * G_USEC_PER_SEC)
+
+typedef struct {
+  PosternTestDaemon *d;
+  GSubprocess *nodes[N_NODES];
+  gchar *node_names[N_NODES];
+  guint16 https_port;
+  guint16 http_port;
+  gchar *ca;
+  gchar *access_log;
+  GPtrArray *events;  /* GVariant* (sv) of the daemon's Event signal */
+  guint event_sub;
+} Fixture;
+
+static guint16
+free_port (void)
+{
+  g_autoptr(GSocket) s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  g_assert_true (g_socket_bind (s, any, FALSE, NULL));
+  bound = g_socket_get_local_address (s, NULL);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+/* Starts a demo node on a port of its choosing; returns "127.0.0.1:PORT". */
+static gchar *
+start_node (GSubprocess **out)
+{
+  g_autoptr(GSubprocessLauncher) launcher = postern_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDataInputStream) lines = NULL;
+  g_autofree gchar *line = NULL;
+  const gchar *prefix = "listening on https://";
+  const gchar *at;
+  GSubprocess *node;
+
+  node = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("DEMO_NODE"), "--listen", "127.0.0.1:0", NULL);
+  g_assert_no_error (error);
+  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (node));
+  line = g_data_input_stream_read_line (lines, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  at = strstr (line, prefix);
+  g_assert_nonnull (at);
+  *out = node;
+  return g_strndup (at + strlen (prefix), strlen (at + strlen (prefix)) - 1); /* drop the trailing / */
+}
+
+static void
+event_cb (GDBusConnection *connection, const gchar *sender, const gchar *path, const gchar *interface,
+          const gchar *signal, GVariant *parameters, gpointer user_data)
+{
+  Fixture *f = user_data;
+
+  g_ptr_array_add (f->events, g_variant_ref (parameters));
+}
+
+static gchar *
+dropin (Fixture *f, guint first, guint count)
+{
+  g_autoptr(GString) nodes = g_string_new (NULL);
+
+  for (guint i = first; i < first + count; i++)
+    g_string_append_printf (nodes, "%s%s", nodes->len ? ";" : "", f->node_names[i]);
+  return g_strdup_printf ("[core]\nfqdn = localhost\nhttps-listen = 127.0.0.1:%u\nhttp-listen = 127.0.0.1:%u\n\n"
+                          "[https-proxy]\nnodes = %s\nmax-body-size = 65536\nmax-fails = 1\nfail-timeout = 300\n"
+                          "health-interval = 0\naccess-log = %s\n",
+                          f->https_port, f->http_port, nodes->str, f->access_log);
+}
+
+static void
+save_ca (Fixture *f)
+{
+  g_autofree gchar *bundle = g_build_filename (f->d->state_dir, "https", "selfsigned-localhost.pem", NULL);
+  g_autofree gchar *pem = NULL;
+  const gchar *begin, *end;
+
+  g_assert_true (g_file_get_contents (bundle, &pem, NULL, NULL));
+  begin = strstr (pem, "-----BEGIN CERTIFICATE-----");
+  end = strstr (pem, "-----END CERTIFICATE-----");
+  g_assert_nonnull (begin);
+  g_assert_nonnull (end);
+  end += strlen ("-----END CERTIFICATE-----");
+  f->ca = g_build_filename (f->d->root, "ca.pem", NULL);
+  g_assert_true (g_file_set_contents (f->ca, begin, end - begin, NULL));
+}
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *conf = NULL;
+
+  for (guint i = 0; i < N_NODES; i++)
+    f->node_names[i] = start_node (&f->nodes[i]);
+  f->d = postern_test_daemon_new (g_getenv ("HTTPS_PROXY_PLUGIN_DIR"));
+  f->https_port = free_port ();
+  f->http_port = free_port ();
+  f->access_log = g_build_filename (f->d->root, "access.log", NULL);
+  conf = dropin (f, 0, N_NODES);
+  postern_test_daemon_write_dropin (f->d, "40-https-proxy.conf", conf);
+  g_assert_true (postern_test_daemon_start (f->d, &error));
+  g_assert_no_error (error);
+  save_ca (f);
+  f->events = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+  f->event_sub = g_dbus_connection_signal_subscribe (f->d->connection, NULL, "org.postern.Postern1", "Event",
+                                                     "/org/postern/Postern1", NULL, G_DBUS_SIGNAL_FLAGS_NONE,
+                                                     event_cb, f, NULL);
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  g_dbus_connection_signal_unsubscribe (f->d->connection, f->event_sub);
+  /* A clean exit: under ASan a leak or fault in the daemon fails here. */
+  if (postern_test_daemon_stop (f->d) != 0) {
+    g_autofree gchar *log = postern_test_daemon_read_log (f->d);
+    g_test_message ("%s", log);
+    g_test_fail ();
+  }
+  postern_test_daemon_free (f->d);
+  for (guint i = 0; i < N_NODES; i++) {
+    if (f->nodes[i] != NULL) {
+      g_subprocess_force_exit (f->nodes[i]);
+      g_subprocess_wait (f->nodes[i], NULL, NULL);
+      g_object_unref (f->nodes[i]);
+    }
+    g_free (f->node_names[i]);
+  }
+  g_ptr_array_unref (f->events);
+  g_free (f->ca);
+  g_free (f->access_log);
+}
+
+static gchar *
+url (Fixture *f, const gchar *path)
+{
+  return g_strdup_printf ("https://localhost:%u%s", f->https_port, path);
+}
+
+static GPtrArray *
+curl_argv (Fixture *f)
+{
+  GPtrArray *argv = g_ptr_array_new_with_free_func (g_free);
+
+  g_ptr_array_add (argv, g_strdup ("curl"));
+  g_ptr_array_add (argv, g_strdup ("-sS"));
+  g_ptr_array_add (argv, g_strdup ("--cacert"));
+  g_ptr_array_add (argv, g_strdup (f->ca));
+  g_ptr_array_add (argv, g_strdup ("--resolve"));
+  g_ptr_array_add (argv, g_strdup_printf ("localhost:%u:127.0.0.1", f->https_port));
+  return argv;
+}
+
+/* curl -i ARGS... -> the whole answer, head and body; asserts curl's success. */
+static gchar *
+curl (Fixture *f, ...)
+{
+  g_autoptr(GPtrArray) argv = curl_argv (f);
+  g_autofree gchar *err = NULL;
+  gchar *out = NULL;
+  const gchar *arg;
+  va_list args;
+
+  g_ptr_array_add (argv, g_strdup ("-i"));
+  g_ptr_array_add (argv, g_strdup ("--max-time"));
+  g_ptr_array_add (argv, g_strdup ("60"));
+  va_start (args, f);
+  while ((arg = va_arg (args, const gchar *)) != NULL)
+    g_ptr_array_add (argv, g_strdup (arg));
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+  g_assert_cmpint (postern_test_run (&out, &err, (const gchar *const *) argv->pdata), ==, 0);
+  return out;
+}
+
+static guint
+status_of (const gchar *answer)
+{
+  g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 "));
+  return (guint) g_ascii_strtoull (answer + 9, NULL, 10);
+}
+
+/* The demo node that answered, from X-Postern-Demo-Node. */
+static gchar *
+node_of (const gchar *answer)
+{
+  const gchar *h = strstr (answer, "X-Postern-Demo-Node: ");
+
+  g_assert_nonnull (h);
+  h += strlen ("X-Postern-Demo-Node: ");
+  return g_strndup (h, strcspn (h, "\r\n"));
+}
+
+static gchar *
+json_string (const gchar *answer, const gchar *key)
+{
+  g_autofree gchar *pattern = g_strdup_printf ("\"%s\":\"", key);
+  const gchar *at = strstr (answer, pattern);
+
+  g_assert_nonnull (at);
+  at += strlen (pattern);
+  return g_strndup (at, strcspn (at, "\""));
+}
+
+static gchar *
+request_token (Fixture *f, const gchar *alias, const gchar *pin)
+{
+  g_autofree gchar *path = g_strdup_printf (API "%s/request_token", alias);
+  g_autofree gchar *u = url (f, path);
+  g_autofree gchar *pin_header = pin ? g_strdup_printf ("pin: %s", pin) : g_strdup ("X-No-Pin: 1");
+
+  return curl (f, "-X", "POST", "-H", "Content-Type: application/json", "-H", pin_header, "--data",
+               "{\"display_name\":\"tester\"}", u, NULL);
+}
+
+static guint64
+total_requests (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariantIter) iter = NULL;
+  guint64 requests, failures, total = 0;
+  guint active, idle;
+  const gchar *name, *state;
+
+  reply = g_dbus_connection_call_sync (f->d->connection, "org.postern.Postern1", "/org/postern/Postern1/https_proxy",
+                                       "org.postern.Postern1.HttpsProxy", "ListNodes", NULL,
+                                       G_VARIANT_TYPE ("(a(ssttuu))"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(a(ssttuu))", &iter);
+  while (g_variant_iter_next (iter, "(&s&sttuu)", &name, &state, &requests, &failures, &active, &idle))
+    total += requests;
+  return total;
+}
+
+static GVariant *
+wait_event (Fixture *f, const gchar *name, guint index)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_US;
+
+  while (g_get_monotonic_time () < deadline) {
+    guint seen = 0;
+    for (guint i = 0; i < f->events->len; i++) {
+      const gchar *n;
+      g_variant_get_child (f->events->pdata[i], 0, "&s", &n);
+      if (g_str_equal (n, name) && seen++ == index)
+        return f->events->pdata[i];
+    }
+    g_main_context_iteration (NULL, TRUE);
+  }
+  g_assert_not_reached ();
+}
+
+static guint
+count_events (Fixture *f, const gchar *name)
+{
+  guint count = 0;
+
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  for (guint i = 0; i < f->events->len; i++) {
+    const gchar *n;
+    g_variant_get_child (f->events->pdata[i], 0, "&s", &n);
+    count += g_str_equal (n, name);
+  }
+  return count;
+}
+
+static void
+test_pin_flow (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *none = request_token (f, "meet", NULL);
+  g_autofree gchar *wrong = request_token (f, "meet", "9999");
+  g_autofree gchar *host = request_token (f, "meet", "1234");
+  g_autofree gchar *guest = request_token (f, "meet", "5678");
+  g_autofree gchar *open = request_token (f, "open", NULL);
+  g_autofree gchar *role = NULL, *guest_role = NULL, *reason = NULL, *alias = NULL, *client = NULL, *path = NULL;
+  GVariant *event;
+  g_autoptr(GVariant) payload = NULL;
+
+  g_assert_cmpuint (status_of (none), ==, 403);
+  g_assert_nonnull (strstr (none, "\"pin\":\"required\""));
+  g_assert_cmpuint (status_of (wrong), ==, 403);
+  g_assert_nonnull (strstr (wrong, "Invalid PIN"));
+  g_assert_cmpuint (status_of (host), ==, 200);
+  role = json_string (host, "role");
+  g_assert_cmpstr (role, ==, "HOST");
+  g_assert_cmpuint (status_of (guest), ==, 200);
+  guest_role = json_string (guest, "role");
+  g_assert_cmpstr (guest_role, ==, "GUEST");
+  g_assert_cmpuint (status_of (open), ==, 200);
+
+  /* Events come in publish order: the PIN-less 403 came first and must
+   * not be the failure seen. */
+  event = wait_event (f, "pin.failed", 0);
+  g_variant_get_child (event, 1, "v", &payload);
+  g_variant_get (payload, "(ssss)", &client, &alias, &path, &reason);
+  g_assert_cmpstr (client, ==, "127.0.0.1");
+  g_assert_cmpstr (alias, ==, "meet");
+  g_assert_cmpstr (path, ==, API "meet/request_token");
+  g_assert_cmpstr (reason, ==, "invalid-pin");
+  g_assert_cmpuint (count_events (f, "pin.failed"), ==, 1);
+}
+
+static void
+test_token_affinity (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GHashTable) issuers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; i < N_NODES; i++) {
+    g_autofree gchar *answer = request_token (f, "open", NULL);
+    g_autofree gchar *token = json_string (answer, "token");
+    g_autofree gchar *token_header = g_strdup_printf ("token: %s", token);
+    g_autofree gchar *participants = url (f, API "open/participants");
+    g_autofree gchar *refresh = url (f, API "open/refresh_token");
+    gchar *issuer = node_of (answer);
+
+    g_assert_cmpuint (status_of (answer), ==, 200);
+    g_hash_table_add (issuers, issuer);
+    for (guint j = 0; j < 4; j++) {
+      g_autofree gchar *again = curl (f, "-H", token_header, participants, NULL);
+      g_autofree gchar *node = node_of (again);
+      g_assert_cmpuint (status_of (again), ==, 200);
+      g_assert_cmpstr (node, ==, issuer);
+    }
+    /* HEAD: the node's answer head only (the demo node says 405), framing
+     * intact (curl would fail on a body after it). */
+    {
+      g_autofree gchar *head = curl (f, "-I", "-H", token_header, participants, NULL);
+      g_autofree gchar *node = node_of (head);
+      g_assert_cmpuint (status_of (head), ==, 405);
+      g_assert_cmpstr (node, ==, issuer);
+    }
+    /* The refreshed token stays with the same node too. */
+    {
+      g_autofree gchar *refreshed = curl (f, "-X", "POST", "-H", token_header, refresh, NULL);
+      g_autofree gchar *new_token = json_string (refreshed, "token");
+      g_autofree gchar *new_header = g_strdup_printf ("token: %s", new_token);
+      g_autofree gchar *node = node_of (refreshed);
+      g_autofree gchar *after = NULL, *after_node = NULL;
+      g_assert_cmpuint (status_of (refreshed), ==, 200);
+      g_assert_cmpstr (node, ==, issuer);
+      after = curl (f, "-H", new_header, participants, NULL);
+      after_node = node_of (after);
+      g_assert_cmpuint (status_of (after), ==, 200);
+      g_assert_cmpstr (after_node, ==, issuer);
+    }
+  }
+  /* New sessions went round the nodes. */
+  g_assert_cmpuint (g_hash_table_size (issuers), ==, N_NODES);
+}
+
+static void
+test_event_stream (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *answer = request_token (f, "open", NULL);
+  g_autofree gchar *token = json_string (answer, "token");
+  g_autofree gchar *issuer = node_of (answer);
+  g_autofree gchar *path = g_strdup_printf (API "open/events?token=%s", token);
+  g_autofree gchar *u = url (f, path);
+  g_autoptr(GPtrArray) argv = curl_argv (f);
+  g_autoptr(GSubprocessLauncher) launcher = postern_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GSubprocess) stream = NULL;
+  g_autoptr(GDataInputStream) lines = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean saw_node = FALSE, saw_sync = FALSE;
+  guint events = 0;
+
+  g_ptr_array_add (argv, g_strdup ("-i"));
+  g_ptr_array_add (argv, g_strdup ("--no-buffer"));
+  g_ptr_array_add (argv, g_strdup (u));
+  g_ptr_array_add (argv, NULL);
+  stream = g_subprocess_launcher_spawnv (launcher, (const gchar *const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (stream));
+  /* The initial burst and then periodic events, each read while the
+   * stream is still open: they arrive as the node sends them. */
+  while (events < 6) {
+    g_autofree gchar *line = g_data_input_stream_read_line (lines, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (line);
+    if (g_str_has_prefix (line, "X-Postern-Demo-Node: ")) {
+      g_strchomp (line);
+      g_assert_cmpstr (line + strlen ("X-Postern-Demo-Node: "), ==, issuer);
+      saw_node = TRUE;
+    }
+    if (g_str_has_prefix (line, "event: participant_sync_begin"))
+      saw_sync = TRUE;
+    if (g_str_has_prefix (line, "event: "))
+      events++;
+  }
+  g_assert_true (saw_node);
+  g_assert_true (saw_sync);
+  g_assert_null (g_subprocess_get_identifier (stream) == NULL ? "curl exited: the stream ended" : NULL);
+  g_subprocess_force_exit (stream);
+  g_subprocess_wait (stream, NULL, NULL);
+}
+
+static void
+test_body_limits (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *u = url (f, API "open/request_token");
+  g_autofree gchar *big_path = g_build_filename (f->d->root, "big.json", NULL);
+  g_autofree gchar *big_arg = g_strdup_printf ("@%s", big_path);
+  g_autofree gchar *big = g_strnfill (200 * 1024, 'x');
+  g_autofree gchar *declared = NULL, *expect = NULL, *chunked = NULL, *conflict = NULL, *small = NULL;
+  guint64 before;
+
+  g_assert_true (g_file_set_contents (big_path, big, -1, NULL));
+  before = total_requests (f);
+  /* Declared too large: refused before any node hears of it. */
+  declared = curl (f, "-X", "POST", "-H", "Expect:", "--data-binary", big_arg, u, NULL);
+  g_assert_cmpuint (status_of (declared), ==, 413);
+  /* Waiting for 100 Continue: refused without the body. */
+  expect = curl (f, "-X", "POST", "-H", "Expect: 100-continue", "--data-binary", big_arg, u, NULL);
+  g_assert_cmpuint (status_of (expect), ==, 413);
+  /* Conflicting framing: the front refuses it. */
+  conflict = curl (f, "-X", "POST", "-H", "Content-Length: 5", "-H", "Content-Length: 6", "--data-binary", "hello", u,
+                   NULL);
+  g_assert_cmpuint (status_of (conflict), ==, 400);
+  g_assert_cmpuint (total_requests (f), ==, before);
+  /* Chunked and too large: cut off at the limit. */
+  chunked = curl (f, "-X", "POST", "-H", "Transfer-Encoding: chunked", "--data-binary", big_arg, u, NULL);
+  g_assert_cmpuint (status_of (chunked), ==, 413);
+  /* A body within the limit, chunked, reaches the node whole. */
+  small = curl (f, "-X", "POST", "-H", "Transfer-Encoding: chunked", "-H", "Content-Type: application/json",
+                "--data-binary", "{\"display_name\":\"chunky\"}", u, NULL);
+  g_assert_cmpuint (status_of (small), ==, 200);
+  g_assert_nonnull (strstr (small, "\"display_name\":\"chunky\""));
+}
+
+static void
+test_failover (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *dead = g_strdup (f->node_names[1]);
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GVariant) payload = NULL;
+  g_autofree gchar *node = NULL, *state = NULL, *reason = NULL;
+  GVariant *event;
+
+  g_subprocess_force_exit (f->nodes[1]);
+  g_subprocess_wait (f->nodes[1], NULL, NULL);
+  g_clear_object (&f->nodes[1]);
+  for (guint i = 0; i < 2 * N_NODES; i++) {
+    g_autofree gchar *answer = request_token (f, "open", NULL);
+    g_assert_cmpuint (status_of (answer), ==, 200);
+    g_hash_table_add (seen, node_of (answer));
+  }
+  g_assert_false (g_hash_table_contains (seen, dead));
+  g_assert_cmpuint (g_hash_table_size (seen), ==, N_NODES - 1);
+  event = wait_event (f, "upstream.state", 0);
+  g_variant_get_child (event, 1, "v", &payload);
+  g_variant_get (payload, "(sss)", &node, &state, &reason);
+  g_assert_cmpstr (node, ==, dead);
+  g_assert_cmpstr (state, ==, "down");
+}
+
+static void
+test_reload_and_ctl (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *conf = dropin (f, 0, 1);
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autofree gchar *log = NULL;
+
+  /* Only the first node stays configured; the others get no new request. */
+  postern_test_daemon_write_dropin (f->d, "40-https-proxy.conf", conf);
+  g_assert_cmpint (postern_test_ctl (f->d, &out, &err, "reload", NULL), ==, 0);
+  for (guint i = 0; i < N_NODES; i++) {
+    g_autofree gchar *answer = request_token (f, "open", NULL);
+    g_autofree gchar *node = node_of (answer);
+    g_assert_cmpstr (node, ==, f->node_names[0]);
+  }
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (postern_test_ctl (f->d, &out, &err, "upstream", "list", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, f->node_names[0]));
+  g_assert_null (strstr (out, f->node_names[1]));
+
+  /* Live add, drain and remove over D-Bus. */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (postern_test_ctl (f->d, &out, &err, "upstream", "add", f->node_names[2], NULL), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (postern_test_ctl (f->d, &out, &err, "upstream", "drain", f->node_names[0], NULL), ==, 0);
+  for (guint i = 0; i < N_NODES; i++) {
+    g_autofree gchar *answer = request_token (f, "open", NULL);
+    g_autofree gchar *node = node_of (answer);
+    g_assert_cmpstr (node, ==, f->node_names[2]);
+  }
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (postern_test_ctl (f->d, &out, &err, "upstream", "list", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "draining"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (postern_test_ctl (f->d, &out, &err, "upstream", "remove", f->node_names[0], NULL), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (postern_test_ctl (f->d, &out, &err, "upstream", "remove", "127.0.0.1:1", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "no node"));
+
+  /* The access log has every request, secrets redacted. */
+  g_assert_true (g_file_get_contents (f->access_log, &log, NULL, NULL));
+  g_assert_nonnull (strstr (log, "]  \"POST " API "open/request_token HTTP/1.1\" 200 "));
+}
+
+static void
+test_access_log_redacts (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *answer = request_token (f, "open", NULL);
+  g_autofree gchar *token = json_string (answer, "token");
+  g_autofree gchar *path = g_strdup_printf (API "open/release_token?token=%s&pin=1234&x=1", token);
+  g_autofree gchar *u = url (f, path);
+  g_autofree gchar *released = curl (f, "-X", "POST", "-H", "Referer: https://localhost/webapp/?code=abc", u, NULL);
+  g_autofree gchar *log = NULL;
+
+  g_assert_cmpuint (status_of (released), ==, 200);
+  g_assert_true (g_file_get_contents (f->access_log, &log, NULL, NULL));
+  g_assert_null (strstr (log, token));
+  g_assert_null (strstr (log, "1234"));
+  g_assert_null (strstr (log, "abc"));
+  g_assert_nonnull (strstr (log, "release_token?token=REDACTED&pin=REDACTED&x=1 HTTP/1.1\" 200 "));
+  g_assert_nonnull (strstr (log, "\"https://localhost/webapp/?code=REDACTED\""));
+}
+
+static void
+pause_ms (guint ms)
+{
+  gint64 until = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < until) {
+    while (g_main_context_iteration (NULL, FALSE))
+      ;
+    g_usleep (10 * 1000);
+  }
+}
+
+static void
+reload_with (Fixture *f, const gchar *conf)
+{
+  g_autofree gchar *out = NULL, *err = NULL;
+
+  postern_test_daemon_write_dropin (f->d, "40-https-proxy.conf", conf);
+  g_assert_cmpint (postern_test_ctl (f->d, &out, &err, "reload", NULL), ==, 0);
+}
+
+/* Under wrk load: two reloads changing the node list and a node killed
+ * lose no request (the load is idempotent GETs). */
+static void
+test_wrk_reload_and_kill (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *wrk = g_find_program_in_path ("wrk");
+  g_autofree gchar *script = g_build_filename (g_getenv ("HTTPS_PROXY_TEST_DIR"), "wrk-count.lua", NULL);
+  g_autofree gchar *u = g_strdup_printf ("https://127.0.0.1:%u" API "open/conference_status", f->https_port);
+  g_autofree gchar *first_two = NULL, *all = NULL, *out = NULL, *err = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) load = NULL;
+  g_autoptr(GError) error = NULL;
+  guint64 requests = 0, errors = 1, unexpected = 1;
+
+  if (wrk == NULL) {
+    g_test_skip ("wrk is not installed");
+    return;
+  }
+  first_two = dropin (f, 0, 2);
+  all = dropin (f, 0, N_NODES);
+  launcher = postern_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  load = g_subprocess_launcher_spawn (launcher, &error, wrk, "-t1", "-c8", "-d8s", "-s", script, u, NULL);
+  g_assert_no_error (error);
+  pause_ms (1500);
+  reload_with (f, first_two);
+  pause_ms (1500);
+  reload_with (f, all);
+  pause_ms (1500);
+  g_subprocess_force_exit (f->nodes[1]);
+  g_subprocess_wait (f->nodes[1], NULL, NULL);
+  g_clear_object (&f->nodes[1]);
+  g_subprocess_communicate_utf8 (load, NULL, NULL, &out, &err, &error);
+  g_assert_no_error (error);
+  g_test_message ("%s%s", out, err);
+  g_assert_nonnull (strstr (out, "\nrequests "));
+  g_assert_cmpint (sscanf (strstr (out, "\nrequests ") + 1, "requests %" G_GUINT64_FORMAT " errors %" G_GUINT64_FORMAT
+                                                      " unexpected %" G_GUINT64_FORMAT, &requests, &errors,
+                           &unexpected), ==, 3);
+  g_assert_cmpuint (requests, >, 0);
+  g_assert_cmpuint (errors, ==, 0);
+  g_assert_cmpuint (unexpected, ==, 0);
+}
+
+/* @pexip/infinity-api, the Web App's own client package, from Node. */
+static void
+test_infinity_api (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *modules = g_build_filename (g_getenv ("HTTPS_PROXY_NODE_DIR"), "node_modules", NULL);
+  g_autofree gchar *package = g_build_filename (modules, "@pexip", "infinity-api", "dist", "index.js", NULL);
+  g_autofree gchar *script = g_build_filename (g_getenv ("HTTPS_PROXY_TEST_DIR"), "infinity-client.mjs", NULL);
+  g_autofree gchar *node = g_find_program_in_path ("node");
+  g_autofree gchar *host = g_strdup_printf ("https://localhost:%u", f->https_port);
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) p = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *out = NULL, *err = NULL;
+
+  if (node == NULL || !g_file_test (package, G_FILE_TEST_EXISTS)) {
+    g_test_skip ("node or @pexip/infinity-api missing: run `npm --prefix tests/node ci`");
+    return;
+  }
+  launcher = postern_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_setenv (launcher, "NODE_EXTRA_CA_CERTS", f->ca, TRUE);
+  g_subprocess_launcher_setenv (launcher, "POSTERN_NODE_MODULES", modules, TRUE);
+  /* The front listens on 127.0.0.1 only; the certificate names localhost. */
+  p = g_subprocess_launcher_spawn (launcher, &error, node, "--dns-result-order=ipv4first",
+                                   "--experimental-eventsource", "--no-warnings", script, host, NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (p, NULL, NULL, &out, &err, &error);
+  g_assert_no_error (error);
+  g_test_message ("%s%s", out, err);
+  g_assert_true (g_subprocess_get_if_exited (p));
+  g_assert_cmpint (g_subprocess_get_exit_status (p), ==, 0);
+  g_assert_nonnull (strstr (out, "all ok"));
+  /* The wrong PIN was seen by the proxy too. */
+  g_assert_nonnull (wait_event (f, "pin.failed", 0));
+  g_assert_cmpuint (count_events (f, "pin.failed"), ==, 1);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autofree gchar *curl_path = g_find_program_in_path ("curl");
+
+  g_test_init (&argc, &argv, NULL);
+  if (curl_path == NULL) {
+    g_test_skip ("curl is not installed");
+    return g_test_run ();
+  }
+  g_test_add ("/https-proxy/pin-flow", Fixture, NULL, fixture_setup, test_pin_flow, fixture_teardown);
+  g_test_add ("/https-proxy/token-affinity", Fixture, NULL, fixture_setup, test_token_affinity, fixture_teardown);
+  g_test_add ("/https-proxy/event-stream", Fixture, NULL, fixture_setup, test_event_stream, fixture_teardown);
+  g_test_add ("/https-proxy/body-limits", Fixture, NULL, fixture_setup, test_body_limits, fixture_teardown);
+  g_test_add ("/https-proxy/failover", Fixture, NULL, fixture_setup, test_failover, fixture_teardown);
+  g_test_add ("/https-proxy/reload-and-ctl", Fixture, NULL, fixture_setup, test_reload_and_ctl, fixture_teardown);
+  g_test_add ("/https-proxy/access-log", Fixture, NULL, fixture_setup, test_access_log_redacts, fixture_teardown);
+  g_test_add ("/https-proxy/wrk-reload-and-kill", Fixture, NULL, fixture_setup, test_wrk_reload_and_kill,
+              fixture_teardown);
+  g_test_add ("/https-proxy/infinity-api", Fixture, NULL, fixture_setup, test_infinity_api, fixture_teardown);
+  return g_test_run ();
+}
