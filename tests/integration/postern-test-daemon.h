@@ -44,6 +44,7 @@ gint               postern_test_ctl                 (PosternTestDaemon  *d,
                                                      gchar             **err,
                                                      ...) G_GNUC_NULL_TERMINATED;
 GSubprocessLauncher *postern_test_launcher_new      (GSubprocessFlags    flags);
+guint16            postern_test_free_tcp_port       (void);
 const gchar       *postern_test_posternd            (void);
 const gchar       *postern_test_posternctl          (void);
 

@@ -16,19 +16,6 @@ typedef struct {
   gchar *file_sha256;
 } Fixture;
 
-static guint16
-free_port (void)
-{
-  g_autoptr(GSocket) s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-
-  g_assert_true (g_socket_bind (s, any, FALSE, NULL));
-  bound = g_socket_get_local_address (s, NULL);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
-
 static gchar *
 extract_certificate (const gchar *bundle)
 {
@@ -72,8 +59,8 @@ fixture_set_up (Fixture *f, gconstpointer data)
   g_autofree guint8 *blob = g_malloc (1024 * 1024 + 7);
 
   f->d = postern_test_daemon_new (g_getenv ("POSTERN_TEST_PLUGIN_DIR"));
-  f->https_port = free_port ();
-  f->http_port = free_port ();
+  f->https_port = postern_test_free_tcp_port ();
+  f->http_port = postern_test_free_tcp_port ();
   for (gsize i = 0; i < 1024 * 1024 + 7; i++)
     blob[i] = (guint8) g_random_int ();
   f->file = g_build_filename (f->d->root, "blob.bin", NULL);
@@ -459,7 +446,7 @@ test_bad_certificate (Fixture *f, gconstpointer data)
   g_autofree gchar *bundle = g_build_filename (f->d->state_dir, "https", "selfsigned-localhost.pem", NULL);
   g_autofree gchar *conf = g_strdup_printf ("[core]\nfqdn = other.example\ncertificate = %s\n"
                                             "https-listen = 127.0.0.1:%u\nhttp-listen =\n\n[httptest]\n",
-                                            bundle, free_port ());
+                                            bundle, postern_test_free_tcp_port ());
   const gchar *check[] = { postern_test_posternd (), "--confdirs", f->d->confdir, "--plugin-dir",
                            f->d->plugin_dir, "--check-config", NULL };
   const gchar *ctl[] = { postern_test_posternctl (), "cert", "check", bundle, "--name", "other.example", NULL };

@@ -24,19 +24,6 @@ typedef struct {
   guint event_sub;
 } Fixture;
 
-static guint16
-free_port (void)
-{
-  g_autoptr(GSocket) s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-
-  g_assert_true (g_socket_bind (s, any, FALSE, NULL));
-  bound = g_socket_get_local_address (s, NULL);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
-
 /* Starts a demo node on a port of its choosing; returns "127.0.0.1:PORT". */
 static gchar *
 start_node (GSubprocess **out)
@@ -109,8 +96,8 @@ fixture_setup (Fixture *f, gconstpointer data)
   for (guint i = 0; i < N_NODES; i++)
     f->node_names[i] = start_node (&f->nodes[i]);
   f->d = postern_test_daemon_new (g_getenv ("HTTPS_PROXY_PLUGIN_DIR"));
-  f->https_port = free_port ();
-  f->http_port = free_port ();
+  f->https_port = postern_test_free_tcp_port ();
+  f->http_port = postern_test_free_tcp_port ();
   f->access_log = g_build_filename (f->d->root, "access.log", NULL);
   conf = dropin (f, 0, N_NODES);
   postern_test_daemon_write_dropin (f->d, "40-https-proxy.conf", conf);

@@ -19,19 +19,6 @@ typedef struct {
   gchar *pinban_conf;
 } Fixture;
 
-static guint16
-free_port (void)
-{
-  g_autoptr(GSocket) s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-
-  g_assert_true (g_socket_bind (s, any, FALSE, NULL));
-  bound = g_socket_get_local_address (s, NULL);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
-
 /* posternd takes one plugin directory: link the three plugins into one. */
 static gchar *
 make_plugin_dir (void)
@@ -107,7 +94,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
 {
   f->plugin_dir = make_plugin_dir ();
   f->d = postern_test_daemon_new (f->plugin_dir);
-  f->port = free_port ();
+  f->port = postern_test_free_tcp_port ();
   write_conf (f, data);
   start (f);
 }

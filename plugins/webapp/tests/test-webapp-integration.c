@@ -17,19 +17,6 @@ typedef struct {
   gchar *acme;
 } Fixture;
 
-static guint16
-free_port (void)
-{
-  g_autoptr(GSocket) s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-
-  g_assert_true (g_socket_bind (s, any, FALSE, NULL));
-  bound = g_socket_get_local_address (s, NULL);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
-
 static void
 put (const gchar *dir, const gchar *name, const gchar *contents)
 {
@@ -77,7 +64,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
   g_autofree gchar *acme_only = NULL;
 
   f->d = postern_test_daemon_new (g_getenv ("WEBAPP_PLUGIN_DIR"));
-  f->https_port = free_port ();
+  f->https_port = postern_test_free_tcp_port ();
   f->base = g_build_filename (f->d->root, "base", NULL);
   f->acme = g_build_filename (f->d->root, "acme", NULL);
   put (f->d->root, "secret.txt", "top secret\n");
@@ -381,7 +368,7 @@ test_root_taken (void)
   base = g_build_filename (d->root, "base", NULL);
   put (base, "index.html", "base\n");
   f.d = d;
-  f.https_port = free_port ();
+  f.https_port = postern_test_free_tcp_port ();
   conf = g_strdup_printf ("[core]\nfqdn = localhost\nhttps-listen = 127.0.0.1:%u\nhttp-listen =\n\n"
                           "[webapp]\nroot = %s\n\n[httptest]\nprefix = /\n", f.https_port, base);
   postern_test_daemon_write_dropin (d, "10-webapp.conf", conf);
