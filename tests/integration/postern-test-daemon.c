@@ -24,6 +24,27 @@ postern_test_free_tcp_port (void)
   return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
 }
 
+/* Writes the certificate of the self-signed bundle posternd generated for
+ * @fqdn to ROOT/ca.pem, for curl --cacert, and returns that path. */
+gchar *
+postern_test_daemon_save_ca (PosternTestDaemon *d, const gchar *fqdn)
+{
+  g_autofree gchar *name = g_strdup_printf ("selfsigned-%s.pem", fqdn);
+  g_autofree gchar *bundle = g_build_filename (d->state_dir, "https", name, NULL);
+  g_autofree gchar *pem = NULL;
+  gchar *path = g_build_filename (d->root, "ca.pem", NULL);
+  const gchar *begin, *end;
+
+  g_assert_true (g_file_get_contents (bundle, &pem, NULL, NULL));
+  begin = strstr (pem, "-----BEGIN CERTIFICATE-----");
+  end = strstr (pem, "-----END CERTIFICATE-----\n");
+  g_assert_nonnull (begin);
+  g_assert_nonnull (end);
+  end += strlen ("-----END CERTIFICATE-----\n");
+  g_assert_true (g_file_set_contents (path, begin, end - begin, NULL));
+  return path;
+}
+
 const gchar *
 postern_test_posternd (void)
 {

@@ -45,6 +45,8 @@ gint               postern_test_ctl                 (PosternTestDaemon  *d,
                                                      ...) G_GNUC_NULL_TERMINATED;
 GSubprocessLauncher *postern_test_launcher_new      (GSubprocessFlags    flags);
 guint16            postern_test_free_tcp_port       (void);
+gchar             *postern_test_daemon_save_ca      (PosternTestDaemon  *d,
+                                                     const gchar        *fqdn);
 const gchar       *postern_test_posternd            (void);
 const gchar       *postern_test_posternctl          (void);
 

@@ -16,20 +16,6 @@ typedef struct {
   gchar *file_sha256;
 } Fixture;
 
-static gchar *
-extract_certificate (const gchar *bundle)
-{
-  g_autofree gchar *pem = NULL;
-  const gchar *begin, *end;
-
-  g_assert_true (g_file_get_contents (bundle, &pem, NULL, NULL));
-  begin = strstr (pem, "-----BEGIN CERTIFICATE-----");
-  end = strstr (pem, "-----END CERTIFICATE-----");
-  g_assert_nonnull (begin);
-  g_assert_nonnull (end);
-  return g_strndup (begin, (gsize) (end - begin) + strlen ("-----END CERTIFICATE-----\n"));
-}
-
 static void
 write_dropin (Fixture *f, const gchar *fqdn)
 {
@@ -43,13 +29,8 @@ write_dropin (Fixture *f, const gchar *fqdn)
 static void
 save_ca (Fixture *f, const gchar *fqdn)
 {
-  g_autofree gchar *name = g_strdup_printf ("selfsigned-%s.pem", fqdn);
-  g_autofree gchar *bundle = g_build_filename (f->d->state_dir, "https", name, NULL);
-  g_autofree gchar *cert = extract_certificate (bundle);
-
   g_free (f->ca);
-  f->ca = g_build_filename (f->d->root, "ca.pem", NULL);
-  g_assert_true (g_file_set_contents (f->ca, cert, -1, NULL));
+  f->ca = postern_test_daemon_save_ca (f->d, fqdn);
 }
 
 static void

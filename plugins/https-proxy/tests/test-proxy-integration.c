@@ -73,18 +73,8 @@ dropin (Fixture *f, guint first, guint count)
 static void
 save_ca (Fixture *f)
 {
-  g_autofree gchar *bundle = g_build_filename (f->d->state_dir, "https", "selfsigned-localhost.pem", NULL);
-  g_autofree gchar *pem = NULL;
-  const gchar *begin, *end;
-
-  g_assert_true (g_file_get_contents (bundle, &pem, NULL, NULL));
-  begin = strstr (pem, "-----BEGIN CERTIFICATE-----");
-  end = strstr (pem, "-----END CERTIFICATE-----");
-  g_assert_nonnull (begin);
-  g_assert_nonnull (end);
-  end += strlen ("-----END CERTIFICATE-----");
-  f->ca = g_build_filename (f->d->root, "ca.pem", NULL);
-  g_assert_true (g_file_set_contents (f->ca, begin, end - begin, NULL));
+  g_free (f->ca);
+  f->ca = postern_test_daemon_save_ca (f->d, "localhost");
 }
 
 static void
