@@ -146,6 +146,19 @@ postern_stun_message_get_reservation_token (const PosternStunMessage *msg, guint
   return TRUE;
 }
 
+/* The class (3-6) and number (0-99) of ERROR-CODE and ADDRESS-ERROR-CODE,
+ * in bytes 2 and 3 of the value. */
+static gboolean
+decode_error_code (const guint8 *v, guint16 *code)
+{
+  guint klass = v[2] & 0x07;
+
+  if (klass < 3 || klass > 6 || v[3] > 99)
+    return FALSE;
+  *code = (guint16) (klass * 100 + v[3]);
+  return TRUE;
+}
+
 /**
  * postern_stun_message_get_error_code: (skip)
  * @msg: a parsed message
@@ -162,14 +175,9 @@ postern_stun_message_get_error_code (const PosternStunMessage *msg, guint16 *cod
 {
   gsize len;
   const guint8 *v = postern_stun_message_find (msg, POSTERN_STUN_ATTR_ERROR_CODE, &len);
-  guint klass;
 
-  if (v == NULL || len < 4)
+  if (v == NULL || len < 4 || !decode_error_code (v, code))
     return FALSE;
-  klass = v[2] & 0x07;
-  if (klass < 3 || klass > 6 || v[3] > 99)
-    return FALSE;
-  *code = (guint16) (klass * 100 + v[3]);
   if (reason != NULL)
     *reason = (const gchar *) v + 4;
   if (reason_len != NULL)
@@ -191,15 +199,10 @@ postern_stun_message_get_address_error_code (const PosternStunMessage *msg, guin
 {
   gsize len;
   const guint8 *v = postern_stun_message_find (msg, POSTERN_STUN_ATTR_ADDRESS_ERROR_CODE, &len);
-  guint klass;
 
-  if (v == NULL || len < 4)
-    return FALSE;
-  klass = v[2] & 0x07;
-  if (klass < 3 || klass > 6 || v[3] > 99)
+  if (v == NULL || len < 4 || !decode_error_code (v, code))
     return FALSE;
   *family = v[0];
-  *code = (guint16) (klass * 100 + v[3]);
   return TRUE;
 }
 
