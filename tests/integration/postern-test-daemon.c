@@ -191,6 +191,8 @@ postern_test_daemon_start (PosternTestDaemon *d, GError **error)
   g_subprocess_launcher_unsetenv (launcher, "NOTIFY_SOCKET");
   if (d->notify_socket != NULL)
     g_subprocess_launcher_setenv (launcher, "NOTIFY_SOCKET", d->notify_socket, TRUE);
+  /* The previous run's log must not satisfy the wait below. */
+  g_unlink (d->log_path);
   d->exited = FALSE;
   d->posternd = g_subprocess_launcher_spawn (launcher, error, postern_test_posternd (),
                                              "--confdirs", d->confdir, "--plugin-dir", d->plugin_dir,
@@ -226,6 +228,10 @@ postern_test_daemon_stop (PosternTestDaemon *d)
   while (!d->exited && g_get_monotonic_time () < deadline)
     g_main_context_iteration (NULL, TRUE);
   g_assert_true (d->exited);
+  /* The bus drops the name a moment after the process is gone; the next
+   * start must not mistake the old owner for the new daemon. */
+  while (name_has_owner (d) && g_get_monotonic_time () < deadline)
+    g_usleep (10 * 1000);
   return g_subprocess_get_if_exited (d->posternd) ? g_subprocess_get_exit_status (d->posternd) : -1;
 }
 
