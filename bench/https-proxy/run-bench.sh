@@ -1,0 +1,323 @@
+#!/bin/sh
+# HTTPS reverse proxy: posternd's https-proxy plugin against nginx with one
+# worker and the old appliance's proxy settings, to the same three upstreams,
+# one after the other in one run. Loopback only. Each proxy is pinned to CPU
+# 0 (every thread; nginx's master and worker), wrk, the upstreams and the
+# stream holder to CPU 1.
+#
+# Requests: wrk over HTTPS, GET of a 200-byte JSON answer, 1 thread, with
+# keep-alive ("keepalive") and with a new TLS connection per request
+# ("close": Connection: close, each wrk connection reconnecting and shaking
+# hands in full). The upstreams are one nginx serving a fixed answer on three
+# ports: the demo node (libsoup, ~35 µs of CPU per request, three of them on
+# one core) would cap both proxies at the same rate and hide their cost.
+# Per proxy and case: requests/s, p99 latency (wrk), the proxy's CPU
+# (utime + stime from /proc/PID/stat) per request.
+#
+# Event streams: three demo Conferencing Nodes as upstreams; hold-streams.py
+# opens STREAMS server-sent event streams (/events?token=) through the proxy
+# and reports the proxy's RSS growth per open stream.
+#
+# Prints a table and the ratios Postern/nginx with the targets.
+# Usage: run-bench.sh [seconds-per-case] [keep-alive-connections] [streams]
+# (POSTERND, HTTPS_PROXY_PLUGIN_DIR, DEMO_NODE, HOLD_STREAMS from meson)
+set -eu
+# meson sets it for tests; it would make every malloc/free in posternd fill
+# memory, which is not what it costs in production.
+unset MALLOC_PERTURB_
+seconds=${1:-5}
+connections=${2:-64}
+streams=${3:-10000}
+close_connections=16
+work=$(mktemp -d /tmp/https-proxy-bench-XXXXXX)
+pids=""
+cleanup() {
+  for p in $pids; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+for tool in wrk nginx openssl curl; do
+  command -v "$tool" > /dev/null || { echo "$tool is missing (apt-get install $tool)" >&2; exit 77; }
+done
+ncpu=$(nproc)
+proxy_cpu=0
+client_cpu=$((ncpu > 1 ? 1 : 0))
+# Each stream is a client socket and an upstream socket in the proxy, and
+# both ends live on this host.
+ulimit -n $((streams * 4 + 4096)) 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+free_port() {
+  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+wait_for_tcp() { # port: until something listens on 127.0.0.1:PORT
+  for _ in $(seq 200); do
+    if grep -q "0100007F:$(printf '%04X' "$1") 00000000:0000 0A" /proc/net/tcp; then return 0; fi
+    sleep 0.05
+  done
+  echo "nothing listens on TCP $1" >&2
+  return 1
+}
+
+cpu_ticks() { # pids: utime + stime summed (fields 14, 15; comm has no spaces here)
+  for p in "$@"; do cat "/proc/$p/stat"; done | awk '{ s += $14 + $15 } END { print s }'
+}
+
+# One ECDSA P-256 certificate for localhost, used by both proxies and all
+# upstreams. Postern takes a bundle: certificate, then key.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 7 -subj /CN=localhost \
+  -addext subjectAltName=DNS:localhost -keyout "$work/key.pem" -out "$work/cert.pem" 2> /dev/null
+cat "$work/cert.pem" "$work/key.pem" > "$work/bundle.pem"
+
+# The fixed-answer upstreams: one nginx worker on three ports.
+answer='{"status": "success", "result": {"locked": false, "guests_muted": false, "started": true, "name": "open", "transfer": "none", "live_captions_available": false, "service_type": "conference", "x": "p"}}'
+[ ${#answer} -eq 200 ] || { echo "the fixed answer is ${#answer} bytes, not 200" >&2; exit 1; }
+u1=$(free_port) u2=$(free_port) u3=$(free_port)
+mkdir -p "$work/upstream"
+cat > "$work/upstream/nginx.conf" <<EOF
+daemon off;
+worker_processes 1;
+error_log $work/upstream/error.log;
+pid $work/upstream/nginx.pid;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 10000000;
+  keepalive_timeout 300;
+  client_body_temp_path $work/upstream/body;
+  proxy_temp_path $work/upstream/proxy;
+  fastcgi_temp_path $work/upstream/fastcgi;
+  uwsgi_temp_path $work/upstream/uwsgi;
+  scgi_temp_path $work/upstream/scgi;
+  server {
+    listen 127.0.0.1:$u1 ssl;
+    listen 127.0.0.1:$u2 ssl;
+    listen 127.0.0.1:$u3 ssl;
+    ssl_certificate $work/cert.pem;
+    ssl_certificate_key $work/key.pem;
+    location / {
+      default_type application/json;
+      return 200 '$answer';
+    }
+  }
+}
+EOF
+taskset -c "$client_cpu" nginx -p "$work/upstream" -c "$work/upstream/nginx.conf" 2> "$work/upstream/stderr" &
+pids="$pids $!"
+
+# The demo Conferencing Nodes, for the event streams.
+d1=$(free_port) d2=$(free_port) d3=$(free_port)
+for port in $d1 $d2 $d3; do
+  taskset -c "$client_cpu" "$DEMO_NODE" --listen "127.0.0.1:$port" --certificate "$work/bundle.pem" \
+    2> "$work/demo-node-$port.log" &
+  pids="$pids $!"
+done
+for port in $u1 $u2 $u3 $d1 $d2 $d3; do wait_for_tcp "$port"; done
+
+# Every run reads the answer once first, so a broken set-up fails loudly.
+path=/api/client/v2/conferences/open/conference_status
+check_answer() { # name port
+  got=$(curl -sk -o /dev/null -w '%{http_code} %{size_download}' "https://127.0.0.1:$2$path")
+  [ "$got" = "200 200" ] || { echo "$1: $path gave '$got', not '200 200'" >&2; exit 1; }
+}
+
+run_case() { # name port case proxy-pids...
+  name=$1 port=$2 case=$3
+  shift 3
+  if [ "$case" = close ]; then
+    set -- -c "$close_connections" -H 'Connection: close' -- "$@"
+  else
+    set -- -c "$connections" -- "$@"
+  fi
+  # wrk's options until --, the proxy's pids after.
+  opts=""
+  while [ "$1" != -- ]; do opts="$opts '$1'"; shift; done
+  shift
+  url="https://127.0.0.1:$port$path"
+  eval "taskset -c $client_cpu wrk -t1 -d1s $opts $url" > /dev/null
+  before=$(cpu_ticks "$@")
+  eval "taskset -c $client_cpu wrk -t1 -d${seconds}s --latency $opts $url" > "$work/wrk-$name-$case.log"
+  after=$(cpu_ticks "$@")
+  errors=$(awk '/Non-2xx or 3xx|Socket errors/ { print; exit }' "$work/wrk-$name-$case.log")
+  [ -z "$errors" ] || echo "$name $case: $errors" >&2
+  awk -v n="$name" -v c="$case" -v t="$((after - before))" -v hz="$(getconf CLK_TCK)" '
+    function us(v) {
+      if (v ~ /us$/) return v + 0
+      if (v ~ /ms$/) return v * 1000
+      if (v ~ /s$/) return v * 1e6
+      return v
+    }
+    $1 == "Requests/sec:" { rps = $2 }
+    $1 == "99%" { p99 = us($2) }
+    / requests in / { reqs = $1 }
+    END {
+      cpu_s = t / hz
+      printf "%s %s %d %.0f %.0f %.2f %.0f\n", n, c, reqs, rps, p99, (reqs > 0 ? cpu_s * 1e6 / reqs : 0),
+             (cpu_s > 0 ? reqs / cpu_s : 0)
+    }' "$work/wrk-$name-$case.log" >> "$work/results"
+}
+
+hold_streams() { # name port proxy-pids...
+  name=$1 port=$2
+  shift 2
+  pid_list=$(echo "$@" | tr ' ' ',')
+  line=$(taskset -c "$client_cpu" /usr/bin/python3 "$HOLD_STREAMS" "$port" "$pid_list" "$streams")
+  echo "$name streams: $line"
+  echo "$name $line" >> "$work/memory"
+}
+
+# posternd with only the https-proxy plugin, on a private bus; started once
+# per upstream set.
+dbus-daemon --session --nofork --print-address=1 > "$work/bus" 2>/dev/null &
+pids="$pids $!"
+for _ in $(seq 100); do [ -s "$work/bus" ] && break; sleep 0.05; done
+
+start_postern() { # port nodes
+  rm -rf "$work/conf.d" "$work/state"
+  mkdir -p "$work/conf.d" "$work/state"
+  cat > "$work/conf.d/40-https-proxy.conf" <<EOF
+[core]
+fqdn = localhost
+https-listen = 127.0.0.1:$1
+http-listen =
+certificate = $work/bundle.pem
+
+[https-proxy]
+nodes = $2
+EOF
+  "$POSTERND" --confdirs "$work/conf.d" --plugin-dir "$HTTPS_PROXY_PLUGIN_DIR" --state-dir "$work/state" \
+    --bus "$(head -1 "$work/bus")" 2>> "$work/posternd.log" &
+  postern_pid=$!
+  pids="$pids $postern_pid"
+  wait_for_tcp "$1"
+  taskset -apc "$proxy_cpu" "$postern_pid" > /dev/null
+}
+
+# nginx as the old appliance ran it (REFERENCE.md): ip_hash over the nodes
+# with max_fails=0 and a keep-alive pool of 1024, HTTP/1.1 to the nodes over
+# TLS with SNI, Host and X-Real-IP/X-Forwarded-For set, 15M bodies,
+# keepalive_timeout 65, connect timeout 20 s; plus what event streams
+# need: proxy_buffering off and a read timeout of an hour (Postern's
+# stream-idle-timeout). One worker; worker_connections raised from the
+# appliance's 4096 to hold the streams; keepalive_requests raised so wrk's
+# keep-alive connections are never closed (Postern closes none either); no
+# access log (Postern logs none by default).
+start_nginx() { # port node-ports...
+  port=$1
+  shift
+  servers=""
+  for n in "$@"; do servers="$servers    server 127.0.0.1:$n max_fails=0;
+"; done
+  rm -rf "$work/nginx"
+  mkdir -p "$work/nginx"
+  cat > "$work/nginx/nginx.conf" <<EOF
+daemon off;
+worker_processes 1;
+worker_rlimit_nofile $((streams * 3 + 4096));
+error_log $work/nginx/error.log;
+pid $work/nginx/nginx.pid;
+events { worker_connections $((streams * 3 + 1024)); }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx/body;
+  proxy_temp_path $work/nginx/proxy;
+  fastcgi_temp_path $work/nginx/fastcgi;
+  uwsgi_temp_path $work/nginx/uwsgi;
+  scgi_temp_path $work/nginx/scgi;
+  client_max_body_size 15M;
+  keepalive_timeout 65;
+  keepalive_requests 10000000;
+  upstream nodes {
+    ip_hash;
+$servers    keepalive 1024;
+  }
+  server {
+    listen 127.0.0.1:$port ssl;
+    server_name localhost;
+    ssl_certificate $work/cert.pem;
+    ssl_certificate_key $work/key.pem;
+    ssl_session_tickets on;
+    location / {
+      proxy_pass https://nodes;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host \$host;
+      proxy_set_header X-Real-IP \$remote_addr;
+      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto \$scheme;
+      proxy_ssl_server_name on;
+      proxy_connect_timeout 20s;
+      proxy_read_timeout 3600s;
+      proxy_send_timeout 3600s;
+      proxy_buffering off;
+      proxy_next_upstream error timeout http_502 http_503 http_504;
+    }
+  }
+}
+EOF
+  nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" 2> "$work/nginx/stderr" &
+  nginx_pid=$!
+  pids="$pids $nginx_pid"
+  wait_for_tcp "$port"
+  for _ in $(seq 100); do worker=$(pgrep -P "$nginx_pid" || true); [ -n "$worker" ] && break; sleep 0.05; done
+  taskset -apc "$proxy_cpu" "$nginx_pid" > /dev/null
+  taskset -apc "$proxy_cpu" "$worker" > /dev/null
+}
+
+# Postern: requests, then streams.
+p=$(free_port)
+start_postern "$p" "127.0.0.1:$u1;127.0.0.1:$u2;127.0.0.1:$u3"
+check_answer postern "$p"
+run_case postern "$p" keepalive "$postern_pid"
+run_case postern "$p" close "$postern_pid"
+kill "$postern_pid"; wait "$postern_pid" 2>/dev/null || true
+p=$(free_port)
+start_postern "$p" "127.0.0.1:$d1;127.0.0.1:$d2;127.0.0.1:$d3"
+hold_streams postern "$p" "$postern_pid"
+kill "$postern_pid"; wait "$postern_pid" 2>/dev/null || true
+
+# nginx: the same.
+p=$(free_port)
+start_nginx "$p" "$u1" "$u2" "$u3"
+check_answer nginx "$p"
+run_case nginx "$p" keepalive "$nginx_pid" "$worker"
+run_case nginx "$p" close "$nginx_pid" "$worker"
+kill "$nginx_pid"; wait "$nginx_pid" 2>/dev/null || true
+p=$(free_port)
+start_nginx "$p" "$d1" "$d2" "$d3"
+hold_streams nginx "$p" "$nginx_pid" "$worker"
+kill "$nginx_pid"; wait "$nginx_pid" 2>/dev/null || true
+
+echo
+echo "wrk: 1 thread, ${seconds}s per case after a 1s warm-up; keepalive: $connections connections;" \
+  "close: $close_connections connections, Connection: close (a full TLS handshake per request)."
+echo "Proxies on CPU $proxy_cpu; wrk, the upstreams and the stream holder on CPU $client_cpu." \
+  "CPU = utime+stime of the proxy's processes."
+awk 'BEGIN { printf "%-8s %-10s %10s %9s %9s %12s %12s\n", "proxy", "case", "requests", "req/s", "p99_us",
+             "cpu_us/req", "req/cpu_s" }
+     { printf "%-8s %-10s %10d %9d %9d %12.2f %12d\n", $1, $2, $3, $4, $5, $6, $7 }' "$work/results"
+awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); v[$1, kv[1]] = kv[2] } }
+     END {
+       printf "%-8s %8s %7s %15s %17s\n", "proxy", "streams", "failed", "rss_growth_kib", "bytes/stream"
+       split("postern nginx", names, " ")
+       for (i = 1; i <= 2; i++) { n = names[i]
+         printf "%-8s %8d %7d %15d %17d\n", n, v[n, "streams"], v[n, "failed"],
+                v[n, "rss_after_kib"] - v[n, "rss_before_kib"], v[n, "bytes_per_stream"] }
+     }' "$work/memory"
+echo
+echo "Postern/nginx:"
+awk 'NR == FNR { rps[$1, $2] = $4; p99[$1, $2] = $5; eff[$1, $2] = $7; next }
+     { for (i = 2; i <= NF; i++) { split($i, kv, "="); mem[$1, kv[1]] = kv[2] } }
+     END {
+       split("keepalive close", cases, " ")
+       for (i = 1; i <= 2; i++) { c = cases[i]
+         if (eff["nginx", c] > 0 && p99["nginx", c] > 0 && rps["nginx", c] > 0)
+           printf "%-10s requests per CPU-second %.2f (target >= 1.20), p99 %.2f (target <= 1.00), req/s %.2f\n",
+                  c, eff["postern", c] / eff["nginx", c], p99["postern", c] / p99["nginx", c],
+                  rps["postern", c] / rps["nginx", c] }
+       if (mem["nginx", "bytes_per_stream"] > 0)
+         printf "%-10s memory per open stream %.2f (target < 1.00)\n", "streams",
+                mem["postern", "bytes_per_stream"] / mem["nginx", "bytes_per_stream"]
+     }' "$work/results" "$work/memory"
