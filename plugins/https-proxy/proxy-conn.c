@@ -172,6 +172,10 @@ receive (ProxyConn *conn)
         return;
       }
       conn->reader (conn, buf, (gsize) got, NULL, conn->user_data);
+      /* The watch is level-triggered: stopping once GnuTLS holds nothing
+       * more saves the read that would only say EAGAIN. */
+      if (conn->freed || conn->state != CONN_OPEN || gnutls_record_check_pending (conn->tls) == 0)
+        return;
       continue;
     }
     if (got == GNUTLS_E_REHANDSHAKE)
@@ -229,6 +233,11 @@ update_watch (ProxyConn *conn)
   if (want == 0 || conn->state == CONN_FAILED)
     return;
   conn->watch = g_socket_create_source (conn->socket, want, NULL);
+  /* A non-recursive source is taken out of the poll set around each
+   * dispatch, and every such change writes the main context's wakeup
+   * eventfd (two write()s and an extra loop iteration per upstream read).
+   * Nothing here runs a nested main loop. */
+  g_source_set_can_recurse (conn->watch, TRUE);
   g_source_set_callback (conn->watch, G_SOURCE_FUNC (socket_cb), conn, NULL);
   g_source_attach (conn->watch, NULL);
 }

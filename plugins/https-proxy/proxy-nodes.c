@@ -400,7 +400,9 @@ proxy_node_take_idle (ProxyNode *node)
 void
 proxy_node_put_idle (ProxyNode *node, ProxyConn *conn)
 {
-  if (node->removed || node->idle.length >= POOL_MAX || !proxy_conn_is_usable (conn)) {
+  /* The caller just read a whole answer from it with nothing left to send;
+   * whether the node closed it since is checked (poll) when it is taken. */
+  if (node->removed || node->idle.length >= POOL_MAX || proxy_conn_get_pending (conn) > 0) {
     proxy_conn_free (conn);
     return;
   }
