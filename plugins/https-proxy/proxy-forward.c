@@ -50,6 +50,7 @@ typedef struct {
   guint upstream_status;
   gint64 started;             /* monotonic µs */
   gint64 upstream_started;
+  gint64 last_activity;       /* monotonic µs of the last send or read upstream */
   guint idle_id;
   gboolean done;
 } Forward;
@@ -174,20 +175,31 @@ static gboolean
 idle_timeout_cb (gpointer user_data)
 {
   Forward *f = user_data;
-  g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "upstream idle timeout");
+  gint64 limit_us = (gint64) f->shared->idle_timeout_s * G_USEC_PER_SEC;
+  gint64 idle_us = g_get_monotonic_time () - f->last_activity;
+  g_autoptr(GError) error = NULL;
 
   f->idle_id = 0;
+  if (idle_us < limit_us) {
+    /* The node spoke since the timer was armed: wait for the rest. */
+    f->idle_id = g_timeout_add_seconds ((guint) ((limit_us - idle_us + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC),
+                                        idle_timeout_cb, f);
+    return G_SOURCE_REMOVE;
+  }
+  error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "upstream idle timeout");
   f->request_sent = TRUE; /* never retried: it waited too long already */
   f->idempotent = FALSE;
   upstream_failed (f, error);
   return G_SOURCE_REMOVE;
 }
 
+/* Only notes the time: re-arming a timer on every read would create and
+ * destroy a GSource per chunk. */
 static void
 reset_idle (Forward *f)
 {
-  g_clear_handle_id (&f->idle_id, g_source_remove);
-  if (!f->done)
+  f->last_activity = g_get_monotonic_time ();
+  if (f->idle_id == 0 && !f->done)
     f->idle_id = g_timeout_add_seconds (f->shared->idle_timeout_s, idle_timeout_cb, f);
 }
 
