@@ -285,7 +285,9 @@ postern_http_exchange_respond_file (PosternHttpExchange *self, guint status, gin
  * @status: the status code
  * @content_length: the body length, or -1 to stream it chunked until finish
  *
- * Sends the response head of a streamed response.
+ * Starts a streamed response. The head goes out at once when the body is
+ * empty or streamed chunked (@content_length -1); with a known length it
+ * leaves together with the first body bytes.
  */
 void
 postern_http_exchange_begin (PosternHttpExchange *self, guint status, gint64 content_length)

@@ -639,6 +639,11 @@ ex_begin (gpointer impl, guint status, gint64 content_length)
   if (conn->response_started)
     return;
   send_head (conn, status, content_length);
+  /* A body of known length follows: the head leaves with its first bytes
+   * (one TLS record and one send instead of two). A streamed answer's head
+   * goes at once. */
+  if (content_length > 0 && !conn->head_request)
+    return;
   flush_output (conn);
 }
 
