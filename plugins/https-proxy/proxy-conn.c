@@ -1,12 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "proxy-conn.h"
 
+#include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #define READ_CHUNK 16384
 #define SEND_CHUNK 16384
+/* GnuTLS reads a record's 5-byte header and then its body: two recv()s per
+ * record. One recv() of up to this much fills both; what GnuTLS has not
+ * asked for yet waits in the connection until it does. */
+#define READ_AHEAD 16384
 
 typedef enum {
   CONN_CONNECTING,
@@ -32,6 +39,9 @@ struct _ProxyConn {
   gboolean paused;
   gboolean in_send;   /* inside proxy_conn_send(): faults are reported later */
   GError *deferred;
+  guint8 *ahead;      /* read from the socket, not yet taken by GnuTLS */
+  gsize ahead_len;
+  gsize ahead_off;
   ProxyConnReadyFunc ready;
   ProxyConnReadFunc reader;
   gpointer user_data;
@@ -65,6 +75,7 @@ conn_unref (ProxyConn *conn)
     g_socket_close (conn->socket, NULL);
   g_clear_object (&conn->socket);
   g_byte_array_unref (conn->out);
+  g_free (conn->ahead);
   g_free (conn);
 }
 
@@ -113,6 +124,73 @@ tls_fatal (ProxyConn *conn, int ret)
   else
     fail (conn, g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED, "upstream TLS: %s", gnutls_strerror (ret)));
   return TRUE;
+}
+
+static gsize
+ahead_left (ProxyConn *conn)
+{
+  return conn->ahead_len - conn->ahead_off;
+}
+
+static ssize_t
+pull (gnutls_transport_ptr_t ptr, void *data, size_t size)
+{
+  ProxyConn *conn = ptr;
+  guint8 buf[READ_AHEAD];
+  gsize left = ahead_left (conn);
+  ssize_t got;
+
+  if (left > 0) {
+    gsize n = MIN (left, size);
+    memcpy (data, conn->ahead + conn->ahead_off, n);
+    conn->ahead_off += n;
+    if (ahead_left (conn) == 0) {
+      g_clear_pointer (&conn->ahead, g_free);
+      conn->ahead_len = conn->ahead_off = 0;
+    }
+    return (ssize_t) n;
+  }
+  if (size >= sizeof buf)
+    return recv (g_socket_get_fd (conn->socket), data, size, 0);
+  got = recv (g_socket_get_fd (conn->socket), buf, sizeof buf, 0);
+  if (got <= 0)
+    return got;
+  if ((gsize) got > size) {
+    conn->ahead = g_memdup2 (buf + size, (gsize) got - size);
+    conn->ahead_len = (gsize) got - size;
+    conn->ahead_off = 0;
+    got = (ssize_t) size;
+  }
+  memcpy (data, buf, (gsize) got);
+  return got;
+}
+
+/* GnuTLS asks this only when it waits for data with a timeout. */
+static int
+pull_timeout (gnutls_transport_ptr_t ptr, unsigned int ms)
+{
+  ProxyConn *conn = ptr;
+  struct pollfd pfd = { g_socket_get_fd (conn->socket), POLLIN, 0 };
+
+  if (ahead_left (conn) > 0)
+    return 1;
+  return poll (&pfd, 1, ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 : (int) ms);
+}
+
+static ssize_t
+push (gnutls_transport_ptr_t ptr, const void *data, size_t size)
+{
+  ProxyConn *conn = ptr;
+
+  return send (g_socket_get_fd (conn->socket), data, size, MSG_NOSIGNAL);
+}
+
+/* Decrypted bytes in GnuTLS or raw ones read ahead: the socket will not
+ * signal them. */
+static gboolean
+has_buffered (ProxyConn *conn)
+{
+  return ahead_left (conn) > 0 || gnutls_record_check_pending (conn->tls) > 0;
 }
 
 static void
@@ -172,9 +250,9 @@ receive (ProxyConn *conn)
         return;
       }
       conn->reader (conn, buf, (gsize) got, NULL, conn->user_data);
-      /* The watch is level-triggered: stopping once GnuTLS holds nothing
-       * more saves the read that would only say EAGAIN. */
-      if (conn->freed || conn->state != CONN_OPEN || gnutls_record_check_pending (conn->tls) == 0)
+      /* The watch is level-triggered: stopping once nothing is buffered
+       * saves the read that would only say EAGAIN. */
+      if (conn->freed || conn->state != CONN_OPEN || !has_buffered (conn))
         return;
       continue;
     }
@@ -306,7 +384,10 @@ proxy_conn_connect (GSocketAddress *address, const gchar *server_name, gnutls_ce
     gnutls_server_name_set (conn->tls, GNUTLS_NAME_DNS, server_name, strlen (server_name));
   if (verify)
     gnutls_session_set_verify_cert (conn->tls, server_name, 0);
-  gnutls_transport_set_int (conn->tls, g_socket_get_fd (conn->socket));
+  gnutls_transport_set_ptr (conn->tls, conn);
+  gnutls_transport_set_pull_function (conn->tls, pull);
+  gnutls_transport_set_pull_timeout_function (conn->tls, pull_timeout);
+  gnutls_transport_set_push_function (conn->tls, push);
   conn->verify = verify;
   /* Even an at-once connect waits for writability, so the callback never
    * runs before this returns. */
@@ -348,7 +429,7 @@ proxy_conn_pause (ProxyConn *conn, gboolean paused)
   conn->paused = paused;
   update_watch (conn);
   /* GnuTLS may hold decrypted bytes the socket will never signal again. */
-  if (!paused && conn->idle_id == 0 && gnutls_record_check_pending (conn->tls) > 0)
+  if (!paused && conn->idle_id == 0 && has_buffered (conn))
     conn->idle_id = g_idle_add (resume_cb, conn);
 }
 
@@ -376,7 +457,7 @@ proxy_conn_get_pending (ProxyConn *conn)
 gboolean
 proxy_conn_is_usable (ProxyConn *conn)
 {
-  if (conn->state != CONN_OPEN || conn->out->len > 0)
+  if (conn->state != CONN_OPEN || conn->out->len > 0 || ahead_left (conn) > 0)
     return FALSE;
   return !g_socket_condition_check (conn->socket, G_IO_IN | G_IO_HUP | G_IO_ERR);
 }
