@@ -652,6 +652,7 @@ ex_write (gpointer impl, const guint8 *data, gsize length)
 {
   PosternFrontConn *conn = impl;
   gchar size_line[32];
+  gboolean alive;
 
   if (!conn->response_started || conn->response_complete || conn->state == CONN_CLOSED)
     return conn->state != CONN_CLOSED;
@@ -664,8 +665,12 @@ ex_write (gpointer impl, const guint8 *data, gsize length)
   queue (conn, data, length);
   if (conn->chunked_out)
     queue (conn, "\r\n", 2);
+  /* A client gone while sending frees the connection inside the flush. */
+  conn_ref (conn);
   flush_output (conn);
-  return conn->state != CONN_CLOSED;
+  alive = conn->state != CONN_CLOSED;
+  conn_unref (conn);
+  return alive;
 }
 
 static gsize
