@@ -53,6 +53,10 @@ typedef struct {
   gint64 last_activity;       /* monotonic µs of the last send or read upstream */
   guint idle_id;
   gboolean done;
+  /* Writing to the client can end the forward under the writer (the front
+   * reports a vanished client at once): memory is kept while busy. */
+  guint busy;
+  gboolean freed;
 } Forward;
 
 static void try_node (Forward *f);
@@ -94,7 +98,9 @@ forward_free (Forward *f)
   g_byte_array_unref (f->in);
   if (f->capture != NULL)
     g_string_free (f->capture, TRUE);
-  g_free (f);
+  f->freed = TRUE;
+  if (f->busy == 0)
+    g_free (f);
 }
 
 static void
@@ -243,11 +249,14 @@ response_complete (Forward *f, gboolean reusable)
   forward_end (f, 0, NULL);
 }
 
-static void
+/* FALSE when the client went away and the forward is over. */
+static gboolean
 deliver (Forward *f, const guint8 *data, gsize len)
 {
+  if (f->freed)
+    return FALSE;
   if (len == 0)
-    return;
+    return TRUE;
   if (f->capture != NULL) {
     if (f->capture->len + len <= PROXY_INSPECT_MAX)
       g_string_append_len (f->capture, (const gchar *) data, (gssize) len);
@@ -256,6 +265,7 @@ deliver (Forward *f, const guint8 *data, gsize len)
   }
   f->bytes_sent += len;
   postern_http_exchange_write (f->exchange, data, len);
+  return !f->freed;
 }
 
 static void
@@ -286,7 +296,8 @@ body_bytes (Forward *f, const guint8 *data, gsize len)
     return FALSE;
   case POSTERN_HTTP_BODY_LENGTH:
     consumed = (gsize) MIN ((guint64) len, f->remaining);
-    deliver (f, data, consumed);
+    if (!deliver (f, data, consumed))
+      return FALSE;
     f->remaining -= consumed;
     if (f->remaining == 0) {
       response_complete (f, consumed == len);
@@ -296,18 +307,25 @@ body_bytes (Forward *f, const guint8 *data, gsize len)
   case POSTERN_HTTP_BODY_CHUNKED:
     switch (postern_http_chunk_decoder_feed (&f->dec, (const char *) data, len, &consumed, chunk_data_cb, f, &error)) {
     case POSTERN_HTTP_CHUNK_DONE:
+      if (f->freed)
+        return FALSE;
       response_complete (f, consumed == len);
       return FALSE;
     case POSTERN_HTTP_CHUNK_ERROR:
+      if (f->freed)
+        return FALSE;
       f->request_sent = TRUE;
       upstream_failed (f, error);
       return FALSE;
     case POSTERN_HTTP_CHUNK_MORE:
+      if (f->freed)
+        return FALSE;
       break;
     }
     break;
   case POSTERN_HTTP_BODY_UNTIL_CLOSE:
-    deliver (f, data, len);
+    if (!deliver (f, data, len))
+      return FALSE;
     break;
   }
   if (f->conn != NULL && postern_http_exchange_get_pending (f->exchange) > CLIENT_HIGH_WATER)
@@ -401,6 +419,8 @@ head_bytes (Forward *f)
   soup_message_headers_foreach (f->resp.headers, copy_header, f);
   postern_http_exchange_set_drain_func (f->exchange, drain_cb, f);
   postern_http_exchange_begin (f->exchange, f->resp.status, client_length (f));
+  if (f->freed)
+    return FALSE;
   f->response_started = TRUE;
   if (f->resp.body == POSTERN_HTTP_BODY_NONE) {
     response_complete (f, f->in->len == head_len);
@@ -424,12 +444,15 @@ read_cb (ProxyConn *conn, const guint8 *data, gsize length, const GError *error,
     return;
   }
   reset_idle (f);
+  f->busy++;
   if (f->have_resp) {
     body_bytes (f, data, length);
-    return;
+  } else {
+    g_byte_array_append (f->in, data, (guint) length);
+    head_bytes (f);
   }
-  g_byte_array_append (f->in, data, (guint) length);
-  head_bytes (f);
+  if (--f->busy == 0 && f->freed)
+    g_free (f);
 }
 
 static void
