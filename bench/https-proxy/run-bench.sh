@@ -1,9 +1,11 @@
 #!/bin/sh
 # HTTPS reverse proxy: posternd's https-proxy plugin against nginx with one
 # worker and the old appliance's proxy settings, to the same three upstreams,
-# one after the other in one run. Loopback only. Each proxy is pinned to CPU
-# 0 (every thread; nginx's master and worker), wrk, the upstreams and the
-# stream holder to CPU 1.
+# in one run. Loopback only. Each proxy is pinned to CPU 0 (every thread;
+# nginx's master and worker), wrk, the upstreams and the stream holder to
+# CPU 1. Both proxies run at once for the request cases and take turns,
+# ROUNDS times, so load from elsewhere on a shared machine hits both alike;
+# medians are reported.
 #
 # Requests: wrk over HTTPS, GET of a 200-byte JSON answer, 1 thread, with
 # keep-alive ("keepalive") and with a new TLS connection per request
@@ -16,18 +18,22 @@
 #
 # Event streams: three demo Conferencing Nodes as upstreams; hold-streams.py
 # opens STREAMS server-sent event streams (/events?token=) through the proxy
-# and reports the proxy's RSS growth per open stream.
+# and reports the proxy's RSS growth per open stream. nginx's ip_hash sends
+# them all to one node (every client is 127.0.0.1), Postern follows each
+# token to the node that issued it.
 #
 # Prints a table and the ratios Postern/nginx with the targets.
-# Usage: run-bench.sh [seconds-per-case] [keep-alive-connections] [streams]
+# Usage: run-bench.sh [seconds-per-case] [keep-alive-connections] [streams] [rounds]
 # (POSTERND, HTTPS_PROXY_PLUGIN_DIR, DEMO_NODE, HOLD_STREAMS from meson)
 set -eu
 # meson sets it for tests; it would make every malloc/free in posternd fill
 # memory, which is not what it costs in production.
 unset MALLOC_PERTURB_
-seconds=${1:-5}
+seconds=${1:-4}
 connections=${2:-64}
 streams=${3:-10000}
+rounds=${4:-3}
+warmup_streams=100
 close_connections=16
 work=$(mktemp -d /tmp/https-proxy-bench-XXXXXX)
 pids=""
@@ -44,9 +50,15 @@ done
 ncpu=$(nproc)
 proxy_cpu=0
 client_cpu=$((ncpu > 1 ? 1 : 0))
-# Each stream is a client socket and an upstream socket in the proxy, and
-# both ends live on this host.
-ulimit -n $((streams * 4 + 4096)) 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+# Each stream is a client socket and an upstream socket in the proxy (and
+# one in the holder and one in a node). Without CAP_SYS_RESOURCE the hard
+# limit caps the proxy's descriptors, so fewer streams may fit.
+ulimit -n $(((streams + warmup_streams) * 2 + 200)) 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+fit=$((($(ulimit -n) - 200) / 2 - warmup_streams))
+if [ "$streams" -gt "$fit" ]; then
+  echo "RLIMIT_NOFILE allows $(ulimit -n) descriptors: $fit streams instead of $streams" >&2
+  streams=$fit
+fi
 
 free_port() {
   /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -107,10 +119,12 @@ EOF
 taskset -c "$client_cpu" nginx -p "$work/upstream" -c "$work/upstream/nginx.conf" 2> "$work/upstream/stderr" &
 pids="$pids $!"
 
-# The demo Conferencing Nodes, for the event streams.
+# The demo Conferencing Nodes, for the event streams: each stream gets the
+# participant list at once and then a stage event every 20 s (at the demo's
+# default of 1 s, ten thousand streams keep the holder's core busy).
 d1=$(free_port) d2=$(free_port) d3=$(free_port)
 for port in $d1 $d2 $d3; do
-  taskset -c "$client_cpu" "$DEMO_NODE" --listen "127.0.0.1:$port" --certificate "$work/bundle.pem" \
+  taskset -c "$client_cpu" "$DEMO_NODE" --listen "127.0.0.1:$port" --certificate "$work/bundle.pem" --event-interval 20 \
     2> "$work/demo-node-$port.log" &
   pids="$pids $!"
 done
@@ -163,7 +177,7 @@ hold_streams() { # name port proxy-pids...
   name=$1 port=$2
   shift 2
   pid_list=$(echo "$@" | tr ' ' ',')
-  line=$(taskset -c "$client_cpu" /usr/bin/python3 "$HOLD_STREAMS" "$port" "$pid_list" "$streams")
+  line=$(taskset -c "$client_cpu" /usr/bin/python3 "$HOLD_STREAMS" "$port" "$pid_list" "$streams" "$warmup_streams")
   echo "$name streams: $line"
   echo "$name $line" >> "$work/memory"
 }
@@ -195,6 +209,11 @@ EOF
   taskset -apc "$proxy_cpu" "$postern_pid" > /dev/null
 }
 
+stop() { # pid
+  kill "$1"
+  wait "$1" 2>/dev/null || true
+}
+
 # nginx as the old appliance ran it (REFERENCE.md): ip_hash over the nodes
 # with max_fails=0 and a keep-alive pool of 1024, HTTP/1.1 to the nodes over
 # TLS with SNI, Host and X-Real-IP/X-Forwarded-For set, 15M bodies,
@@ -215,10 +234,9 @@ start_nginx() { # port node-ports...
   cat > "$work/nginx/nginx.conf" <<EOF
 daemon off;
 worker_processes 1;
-worker_rlimit_nofile $((streams * 3 + 4096));
 error_log $work/nginx/error.log;
 pid $work/nginx/nginx.pid;
-events { worker_connections $((streams * 3 + 1024)); }
+events { worker_connections $(((streams + warmup_streams) * 2 + 100)); }
 http {
   access_log off;
   client_body_temp_path $work/nginx/body;
@@ -266,58 +284,69 @@ EOF
   taskset -apc "$proxy_cpu" "$worker" > /dev/null
 }
 
-# Postern: requests, then streams.
-p=$(free_port)
-start_postern "$p" "127.0.0.1:$u1;127.0.0.1:$u2;127.0.0.1:$u3"
-check_answer postern "$p"
-run_case postern "$p" keepalive "$postern_pid"
-run_case postern "$p" close "$postern_pid"
-kill "$postern_pid"; wait "$postern_pid" 2>/dev/null || true
+# Requests: both proxies up, taking turns.
+pp=$(free_port)
+start_postern "$pp" "127.0.0.1:$u1;127.0.0.1:$u2;127.0.0.1:$u3"
+np=$(free_port)
+start_nginx "$np" "$u1" "$u2" "$u3"
+check_answer postern "$pp"
+check_answer nginx "$np"
+for _ in $(seq "$rounds"); do
+  for case in keepalive close; do
+    run_case postern "$pp" "$case" "$postern_pid"
+    run_case nginx "$np" "$case" "$nginx_pid" "$worker"
+  done
+done
+stop "$postern_pid"
+stop "$nginx_pid"
+
+# Streams: one proxy at a time (each needs most of the descriptors).
 p=$(free_port)
 start_postern "$p" "127.0.0.1:$d1;127.0.0.1:$d2;127.0.0.1:$d3"
 hold_streams postern "$p" "$postern_pid"
-kill "$postern_pid"; wait "$postern_pid" 2>/dev/null || true
-
-# nginx: the same.
-p=$(free_port)
-start_nginx "$p" "$u1" "$u2" "$u3"
-check_answer nginx "$p"
-run_case nginx "$p" keepalive "$nginx_pid" "$worker"
-run_case nginx "$p" close "$nginx_pid" "$worker"
-kill "$nginx_pid"; wait "$nginx_pid" 2>/dev/null || true
+stop "$postern_pid"
 p=$(free_port)
 start_nginx "$p" "$d1" "$d2" "$d3"
 hold_streams nginx "$p" "$nginx_pid" "$worker"
-kill "$nginx_pid"; wait "$nginx_pid" 2>/dev/null || true
+stop "$nginx_pid"
 
 echo
-echo "wrk: 1 thread, ${seconds}s per case after a 1s warm-up; keepalive: $connections connections;" \
-  "close: $close_connections connections, Connection: close (a full TLS handshake per request)."
+echo "wrk: 1 thread, ${seconds}s per case after a 1s warm-up, $rounds rounds taking turns, medians shown;" \
+  "keepalive: $connections connections; close: $close_connections connections sending Connection: close" \
+  "(a full TLS handshake per request)."
 echo "Proxies on CPU $proxy_cpu; wrk, the upstreams and the stream holder on CPU $client_cpu." \
-  "CPU = utime+stime of the proxy's processes."
-awk 'BEGIN { printf "%-8s %-10s %10s %9s %9s %12s %12s\n", "proxy", "case", "requests", "req/s", "p99_us",
-             "cpu_us/req", "req/cpu_s" }
-     { printf "%-8s %-10s %10d %9d %9d %12.2f %12d\n", $1, $2, $3, $4, $5, $6, $7 }' "$work/results"
-awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); v[$1, kv[1]] = kv[2] } }
-     END {
-       printf "%-8s %8s %7s %15s %17s\n", "proxy", "streams", "failed", "rss_growth_kib", "bytes/stream"
-       split("postern nginx", names, " ")
-       for (i = 1; i <= 2; i++) { n = names[i]
-         printf "%-8s %8d %7d %15d %17d\n", n, v[n, "streams"], v[n, "failed"],
-                v[n, "rss_after_kib"] - v[n, "rss_before_kib"], v[n, "bytes_per_stream"] }
-     }' "$work/memory"
-echo
-echo "Postern/nginx:"
-awk 'NR == FNR { rps[$1, $2] = $4; p99[$1, $2] = $5; eff[$1, $2] = $7; next }
-     { for (i = 2; i <= NF; i++) { split($i, kv, "="); mem[$1, kv[1]] = kv[2] } }
-     END {
-       split("keepalive close", cases, " ")
-       for (i = 1; i <= 2; i++) { c = cases[i]
-         if (eff["nginx", c] > 0 && p99["nginx", c] > 0 && rps["nginx", c] > 0)
-           printf "%-10s requests per CPU-second %.2f (target >= 1.20), p99 %.2f (target <= 1.00), req/s %.2f\n",
-                  c, eff["postern", c] / eff["nginx", c], p99["postern", c] / p99["nginx", c],
-                  rps["postern", c] / rps["nginx", c] }
-       if (mem["nginx", "bytes_per_stream"] > 0)
-         printf "%-10s memory per open stream %.2f (target < 1.00)\n", "streams",
-                mem["postern", "bytes_per_stream"] / mem["nginx", "bytes_per_stream"]
-     }' "$work/results" "$work/memory"
+  "CPU = utime+stime of the proxy's processes; req/cpu_s = requests per CPU-second."
+/usr/bin/python3 - "$work/results" "$work/memory" <<'PY'
+import statistics
+import sys
+
+runs = {}
+for line in open(sys.argv[1]):
+    name, case, reqs, rps, p99, cpu, eff = line.split()
+    runs.setdefault((name, case), []).append((int(reqs), float(rps), float(p99), float(cpu), float(eff)))
+med = {k: [statistics.median(col) for col in zip(*v)] for k, v in runs.items()}
+print(f'{"proxy":8} {"case":10} {"rounds":>6} {"req/s":>9} {"p99_us":>9} {"cpu_us/req":>11} {"req/cpu_s":>10}'
+      '   (req/cpu_s of each round)')
+for (name, case), (reqs, rps, p99, cpu, eff) in sorted(med.items(), key=lambda kv: (kv[0][1] != 'keepalive',
+                                                                                   kv[0][0] != 'postern')):
+    each = ' '.join(f'{r[4]:.0f}' for r in runs[name, case])
+    print(f'{name:8} {case:10} {len(runs[name, case]):6d} {rps:9.0f} {p99:9.0f} {cpu:11.2f} {eff:10.0f}   ({each})')
+mem = {}
+for line in open(sys.argv[2]):
+    name, *fields = line.split()
+    mem[name] = {k: int(v) for k, v in (f.split('=') for f in fields)}
+print(f'{"proxy":8} {"streams":>8} {"failed":>7} {"rss_growth_kib":>15} {"bytes/stream":>13}')
+for name in ('postern', 'nginx'):
+    m = mem[name]
+    print(f'{name:8} {m["streams"]:8d} {m["failed"]:7d} {m["rss_after_kib"] - m["rss_before_kib"]:15d}'
+          f' {m["bytes_per_stream"]:13d}')
+print()
+print('Postern/nginx:')
+for case in ('keepalive', 'close'):
+    p, n = med['postern', case], med['nginx', case]
+    print(f'{case:10} requests per CPU-second {p[4] / n[4]:.2f} (target >= 1.20), p99 {p[2] / n[2]:.2f} '
+          f'(target <= 1.00), req/s {p[1] / n[1]:.2f}')
+if mem['nginx']['bytes_per_stream'] > 0:
+    ratio = mem['postern']['bytes_per_stream'] / mem['nginx']['bytes_per_stream']
+    print(f'{"streams":10} memory per open stream {ratio:.2f} (target < 1.00)')
+PY
