@@ -34,6 +34,7 @@ struct _ProxyConn {
   GError *deferred;
   ProxyConnReadyFunc ready;
   ProxyConnReadFunc reader;
+  ProxyConnReadyFunc drained;
   gpointer user_data;
 };
 
@@ -140,6 +141,8 @@ handshake (ProxyConn *conn)
 static void
 flush (ProxyConn *conn)
 {
+  gboolean had_pending = conn->out->len > 0;
+
   while (conn->state == CONN_OPEN && conn->out->len > 0) {
     gsize len = conn->send_len > 0 ? conn->send_len : MIN (conn->out->len, SEND_CHUNK);
     ssize_t sent = gnutls_record_send (conn->tls, conn->out->data, len);
@@ -156,6 +159,8 @@ flush (ProxyConn *conn)
   }
   if (conn->state == CONN_OPEN)
     update_watch (conn);
+  if (conn->state == CONN_OPEN && had_pending && conn->out->len == 0 && !conn->in_send && conn->drained != NULL)
+    conn->drained (conn, NULL, conn->user_data);
 }
 
 static void
@@ -318,6 +323,12 @@ proxy_conn_set_reader (ProxyConn *conn, ProxyConnReadFunc func, gpointer user_da
   conn->user_data = user_data;
 }
 
+void
+proxy_conn_set_drain (ProxyConn *conn, ProxyConnReadyFunc func)
+{
+  conn->drained = func;
+}
+
 static gboolean
 resume_cb (gpointer user_data)
 {
@@ -380,6 +391,7 @@ proxy_conn_free (ProxyConn *conn)
   conn->freed = TRUE;
   conn->reader = NULL;
   conn->ready = NULL;
+  conn->drained = NULL;
   if (conn->state == CONN_OPEN)
     gnutls_bye (conn->tls, GNUTLS_SHUT_WR);
   conn->state = CONN_FAILED;

@@ -34,6 +34,10 @@ ProxyConn *proxy_conn_connect      (GSocketAddress                   *address,
 void       proxy_conn_set_reader   (ProxyConn         *conn,
                                     ProxyConnReadFunc  func,
                                     gpointer           user_data);
+/* Called from the main loop when every queued byte went out; never from
+ * inside proxy_conn_send(). */
+void       proxy_conn_set_drain    (ProxyConn         *conn,
+                                    ProxyConnReadyFunc func);
 void       proxy_conn_pause        (ProxyConn *conn,
                                     gboolean   paused);
 void       proxy_conn_send         (ProxyConn    *conn,

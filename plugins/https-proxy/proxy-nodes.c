@@ -405,5 +405,6 @@ proxy_node_put_idle (ProxyNode *node, ProxyConn *conn)
     return;
   }
   proxy_conn_set_reader (conn, NULL, NULL);
+  proxy_conn_set_drain (conn, NULL);
   g_queue_push_head (&node->idle, conn);
 }

@@ -209,6 +209,7 @@ add_handlers (ProxyPlugin *self, PosternConfig *config, GError **error)
     id = postern_context_add_http_handler (self->shared.context, paths[i], handle, self, NULL, error);
     if (id == 0)
       return FALSE;
+    postern_context_allow_http_upgrades (self->shared.context, id);
     g_array_append_val (self->handler_ids, id);
   }
   return TRUE;

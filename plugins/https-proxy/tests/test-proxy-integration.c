@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The proxy for real: three demo Conferencing Nodes, posternd with the
  * https-proxy plugin, curl as the client. */
+#include <libsoup/soup.h>
 #include <postern.h>
 #include <postern-test-daemon.h>
 #include <signal.h>
@@ -617,6 +618,156 @@ test_infinity_api (Fixture *f, gconstpointer data)
   g_assert_cmpuint (count_events (f, "pin.failed"), ==, 1);
 }
 
+/* --- WebSocket, with libsoup's client and the demo node's echo service --- */
+
+typedef struct {
+  SoupWebsocketConnection *ws;
+  GError *error;
+  GQueue messages;  /* GBytes*, text and binary alike */
+  GQueue types;     /* GINT_TO_POINTER (SoupWebsocketDataType) */
+  gboolean closed;
+} WsClient;
+
+static void
+ws_message_cb (SoupWebsocketConnection *ws, gint type, GBytes *message, gpointer user_data)
+{
+  WsClient *c = user_data;
+
+  g_queue_push_tail (&c->messages, g_bytes_ref (message));
+  g_queue_push_tail (&c->types, GINT_TO_POINTER (type));
+}
+
+static void
+ws_closed_cb (SoupWebsocketConnection *ws, gpointer user_data)
+{
+  ((WsClient *) user_data)->closed = TRUE;
+}
+
+static void
+ws_connected_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  WsClient *c = user_data;
+
+  c->ws = soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &c->error);
+  if (c->ws == NULL)
+    return;
+  soup_websocket_connection_set_max_incoming_payload_size (c->ws, 0);
+  /* A multi-megabyte message takes a while on a loaded machine. */
+  soup_websocket_connection_set_keepalive_interval (c->ws, 0);
+  g_signal_connect (c->ws, "message", G_CALLBACK (ws_message_cb), c);
+  g_signal_connect (c->ws, "closed", G_CALLBACK (ws_closed_cb), c);
+}
+
+static void
+ws_wait (gboolean *flag)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_US;
+
+  while (!*flag && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (*flag);
+}
+
+static void
+ws_connect (Fixture *f, SoupSession *session, WsClient *c)
+{
+  g_autofree gchar *u = g_strdup_printf ("wss://localhost:%u/demo/ws-echo", f->https_port);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", u);
+  gint64 deadline = g_get_monotonic_time () + WAIT_US;
+
+  soup_session_websocket_connect_async (session, msg, NULL, NULL, G_PRIORITY_DEFAULT, NULL, ws_connected_cb, c);
+  while (c->ws == NULL && c->error == NULL && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error (c->error);
+  g_assert_nonnull (c->ws);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, SOUP_STATUS_SWITCHING_PROTOCOLS);
+}
+
+static GBytes *
+ws_next (WsClient *c, SoupWebsocketDataType expected_type)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_US;
+
+  while (g_queue_is_empty (&c->messages) && !c->closed && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (g_queue_is_empty (&c->messages));
+  g_assert_cmpint (GPOINTER_TO_INT (g_queue_pop_head (&c->types)), ==, expected_type);
+  return g_queue_pop_head (&c->messages);
+}
+
+static void
+ws_client_clear (WsClient *c)
+{
+  g_queue_clear_full (&c->messages, (GDestroyNotify) g_bytes_unref);
+  g_queue_clear (&c->types);
+  g_clear_object (&c->ws);
+  g_clear_error (&c->error);
+}
+
+static void
+test_websocket (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GTlsDatabase) ca = NULL;
+  g_autoptr(SoupSession) session = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) text = g_bytes_new_static ("hello through postern", 21);
+  g_autoptr(GBytes) binary = NULL, large = NULL, got = NULL, got_binary = NULL, got_large = NULL, got_after = NULL;
+  g_autofree guint8 *blob = NULL;
+  g_autofree gchar *status = NULL;
+  g_autofree gchar *plain_path = g_strdup_printf (API "meet/conference_status");
+  g_autofree gchar *plain = url (f, plain_path);
+  gsize large_len = 4 * 1024 * 1024 + 3;
+  WsClient c = { 0 }, d = { 0 };
+
+  ca = g_tls_file_database_new (f->ca, &error);
+  g_assert_no_error (error);
+  session = soup_session_new_with_options ("tls-database", ca, "timeout", 60, NULL);
+
+  ws_connect (f, session, &c);
+  soup_websocket_connection_send_message (c.ws, SOUP_WEBSOCKET_DATA_TEXT, text);
+  got = ws_next (&c, SOUP_WEBSOCKET_DATA_TEXT);
+  g_assert_true (g_bytes_equal (got, text));
+
+  blob = g_malloc (large_len);
+  for (gsize i = 0; i < large_len; i++)
+    blob[i] = (guint8) g_random_int ();
+  binary = g_bytes_new (blob, 256);
+  soup_websocket_connection_send_message (c.ws, SOUP_WEBSOCKET_DATA_BINARY, binary);
+  got_binary = ws_next (&c, SOUP_WEBSOCKET_DATA_BINARY);
+  g_assert_true (g_bytes_equal (got_binary, binary));
+
+  /* Far beyond the proxy's high-water marks both ways: backpressure, not loss. */
+  large = g_bytes_new (blob, large_len);
+  soup_websocket_connection_send_message (c.ws, SOUP_WEBSOCKET_DATA_BINARY, large);
+  got_large = ws_next (&c, SOUP_WEBSOCKET_DATA_BINARY);
+  g_assert_true (g_bytes_equal (got_large, large));
+
+  /* The node closes: the client hears its code through the proxy. */
+  soup_websocket_connection_send_text (c.ws, "close, please");
+  ws_wait (&c.closed);
+  g_assert_cmpuint (soup_websocket_connection_get_close_code (c.ws), ==, 4001);
+
+  /* The client closes: the node answers the close, the proxy relays it. */
+  ws_connect (f, session, &d);
+  soup_websocket_connection_send_message (d.ws, SOUP_WEBSOCKET_DATA_TEXT, text);
+  got_after = ws_next (&d, SOUP_WEBSOCKET_DATA_TEXT);
+  g_assert_true (g_bytes_equal (got_after, text));
+  soup_websocket_connection_close (d.ws, SOUP_WEBSOCKET_CLOSE_NORMAL, "bye");
+  ws_wait (&d.closed);
+  g_assert_cmpuint (soup_websocket_connection_get_close_code (d.ws), ==, SOUP_WEBSOCKET_CLOSE_NORMAL);
+
+  /* An upgrade request to a path the node serves without WebSocket: its
+   * ordinary answer comes back, not a 101. */
+  status = curl (f, "-H", "Connection: Upgrade", "-H", "Upgrade: websocket", "-H", "Sec-WebSocket-Version: 13", "-H",
+                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", plain, NULL);
+  g_assert_cmpuint (status_of (status), !=, 101);
+  g_assert_cmpuint (status_of (status), >=, 200);
+  g_assert_nonnull (strstr (status, "X-Postern-Demo-Node: "));
+
+  ws_client_clear (&c);
+  ws_client_clear (&d);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -637,5 +788,6 @@ main (int argc, char **argv)
   g_test_add ("/https-proxy/wrk-reload-and-kill", Fixture, NULL, fixture_setup, test_wrk_reload_and_kill,
               fixture_teardown);
   g_test_add ("/https-proxy/infinity-api", Fixture, NULL, fixture_setup, test_infinity_api, fixture_teardown);
+  g_test_add ("/https-proxy/websocket", Fixture, NULL, fixture_setup, test_websocket, fixture_teardown);
   return g_test_run ();
 }
