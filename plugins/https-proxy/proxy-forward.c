@@ -132,8 +132,10 @@ forward_end (Forward *f, guint error_status, const gchar *why)
   } else {
     postern_http_exchange_finish (f->exchange);
   }
-  if ((f->body_reading || f->tunnel) && !f->body_done)
+  if ((f->body_reading || f->tunnel) && !f->body_done) {
     postern_http_exchange_read_body (f->exchange, discard_body_cb, NULL);
+    postern_http_exchange_pause_body (f->exchange, FALSE);
+  }
   forward_free (f);
 }
 
@@ -338,6 +340,18 @@ client_length (Forward *f)
 
 /* --- WebSocket tunnel ------------------------------------------------ */
 
+/* Bytes for the node wait in its connection's queue: once more than the
+ * high-water mark wait, the client is read no further until they drained. */
+static void
+hold_client_back (Forward *f)
+{
+  gsize pending = proxy_conn_get_pending (f->conn);
+
+  f->shared->max_queued = MAX (f->shared->max_queued, pending);
+  if (pending > UPSTREAM_HIGH_WATER)
+    postern_http_exchange_pause_body (f->exchange, TRUE);
+}
+
 static void
 tunnel_client_cb (PosternHttpExchange *exchange, const guint8 *data, gsize length, gboolean end, gpointer user_data)
 {
@@ -355,8 +369,7 @@ tunnel_client_cb (PosternHttpExchange *exchange, const guint8 *data, gsize lengt
       forward_end (f, 0, NULL);
     return;
   }
-  if (proxy_conn_get_pending (f->conn) > UPSTREAM_HIGH_WATER)
-    postern_http_exchange_pause_body (f->exchange, TRUE);
+  hold_client_back (f);
 }
 
 static void
@@ -364,7 +377,7 @@ upstream_drained_cb (ProxyConn *conn, const GError *error, gpointer user_data)
 {
   Forward *f = user_data;
 
-  if (f->body_done) {
+  if (f->tunnel && f->body_done) {
     forward_end (f, 0, NULL);
     return;
   }
@@ -391,7 +404,6 @@ start_tunnel (Forward *f, gsize head_len)
   f->tunnel = TRUE;
   f->response_started = TRUE;
   postern_http_exchange_set_drain_func (f->exchange, drain_cb, f);
-  proxy_conn_set_drain (f->conn, upstream_drained_cb);
   postern_http_exchange_upgrade (f->exchange, tunnel_client_cb, f);
   /* Frames the node sent right behind its 101. */
   deliver (f, f->in->data + head_len, f->in->len - head_len);
@@ -553,6 +565,8 @@ body_cb (PosternHttpExchange *exchange, const guint8 *data, gsize length, gboole
   } else {
     proxy_conn_send (f->conn, data, length);
   }
+  if (f->conn != NULL && !end)
+    hold_client_back (f);
 }
 
 static void
@@ -567,6 +581,7 @@ connected_cb (ProxyConn *conn, const GError *error, gpointer user_data)
     return;
   }
   proxy_conn_set_reader (conn, read_cb, f);
+  proxy_conn_set_drain (conn, upstream_drained_cb);
   f->request_sent = TRUE;
   f->upstream_started = g_get_monotonic_time ();
   reset_idle (f);

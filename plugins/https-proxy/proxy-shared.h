@@ -20,6 +20,7 @@ typedef struct {
   guint connect_timeout_s;
   FILE *access_log;
   GHashTable *forwards;   /* requests in flight, ended when the plugin stops */
+  guint64 max_queued;     /* most bytes ever waiting for one node connection */
 } ProxyShared;
 
 G_END_DECLS

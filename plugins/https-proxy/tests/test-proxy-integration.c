@@ -59,16 +59,22 @@ event_cb (GDBusConnection *connection, const gchar *sender, const gchar *path, c
 }
 
 static gchar *
-dropin (Fixture *f, guint first, guint count)
+dropin_with_limit (Fixture *f, guint first, guint count, guint64 max_body)
 {
   g_autoptr(GString) nodes = g_string_new (NULL);
 
   for (guint i = first; i < first + count; i++)
     g_string_append_printf (nodes, "%s%s", nodes->len ? ";" : "", f->node_names[i]);
   return g_strdup_printf ("[core]\nfqdn = localhost\nhttps-listen = 127.0.0.1:%u\nhttp-listen = 127.0.0.1:%u\n\n"
-                          "[https-proxy]\nnodes = %s\nmax-body-size = 65536\nmax-fails = 1\nfail-timeout = 300\n"
-                          "health-interval = 0\naccess-log = %s\n",
-                          f->https_port, f->http_port, nodes->str, f->access_log);
+                          "[https-proxy]\nnodes = %s\nmax-body-size = %" G_GUINT64_FORMAT "\nmax-fails = 1\n"
+                          "fail-timeout = 300\nhealth-interval = 0\naccess-log = %s\n",
+                          f->https_port, f->http_port, nodes->str, max_body, f->access_log);
+}
+
+static gchar *
+dropin (Fixture *f, guint first, guint count)
+{
+  return dropin_with_limit (f, first, count, 65536);
 }
 
 static void
@@ -225,6 +231,23 @@ total_requests (Fixture *f)
   while (g_variant_iter_next (iter, "(&s&sttuu)", &name, &state, &requests, &failures, &active, &idle))
     total += requests;
   return total;
+}
+
+static guint64
+proxy_stat (Fixture *f, const gchar *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) stats = NULL;
+  guint64 value = 0;
+
+  reply = g_dbus_connection_call_sync (f->d->connection, "org.postern.Postern1", "/org/postern/Postern1/https_proxy",
+                                       "org.postern.Postern1.HttpsProxy", "GetStats", NULL,
+                                       G_VARIANT_TYPE ("(a{st})"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+  stats = g_variant_get_child_value (reply, 0);
+  g_assert_true (g_variant_lookup (stats, name, "t", &value));
+  return value;
 }
 
 static GVariant *
@@ -618,6 +641,69 @@ test_infinity_api (Fixture *f, gconstpointer data)
   g_assert_cmpuint (count_events (f, "pin.failed"), ==, 1);
 }
 
+/* A node that stops reading while a client uploads fast: the proxy holds
+ * the client back instead of queueing the body. */
+static void
+test_upload_backpressure (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *conf = dropin_with_limit (f, 0, 1, 0);
+  g_autofree gchar *file = g_build_filename (f->d->root, "upload.bin", NULL);
+  g_autofree gchar *data_arg = g_strdup_printf ("@%s", file);
+  g_autofree gchar *sink = url (f, "/demo/upload");
+  g_autofree gchar *out = NULL, *err = NULL, *warm = NULL, *chunked = NULL, *expected = NULL, *sum = NULL;
+  g_autofree guint8 *blob = NULL;
+  g_autoptr(GPtrArray) argv = curl_argv (f);
+  g_autoptr(GSubprocess) upload = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize len = 24 * 1024 * 1024;
+  /* The proxy's high-water mark plus one read of the front's input buffer
+   * and chunk framing; without backpressure it would be megabytes. */
+  const guint64 bound = 256 * 1024;
+
+  postern_test_daemon_write_dropin (f->d, "40-https-proxy.conf", conf);
+  g_assert_cmpint (postern_test_ctl (f->d, &out, &err, "reload", NULL), ==, 0);
+  blob = g_malloc (len);
+  for (gsize i = 0; i < len; i++)
+    blob[i] = (guint8) g_random_int ();
+  g_assert_true (g_file_set_contents (file, (const gchar *) blob, (gssize) len, NULL));
+  sum = g_compute_checksum_for_data (G_CHECKSUM_SHA256, blob, len);
+  expected = g_strdup_printf ("%" G_GSIZE_FORMAT " %s\n", len, sum);
+
+  /* A pooled connection to the node, so the upload needs no handshake. */
+  warm = curl (f, sink, NULL);
+  g_assert_cmpuint (status_of (warm), ==, 200);
+
+  g_subprocess_send_signal (f->nodes[0], SIGSTOP);
+  g_ptr_array_add (argv, g_strdup ("--max-time"));
+  g_ptr_array_add (argv, g_strdup ("120"));
+  g_ptr_array_add (argv, g_strdup ("-H"));
+  g_ptr_array_add (argv, g_strdup ("Content-Type: application/octet-stream"));
+  g_ptr_array_add (argv, g_strdup ("--data-binary"));
+  g_ptr_array_add (argv, g_strdup (data_arg));
+  g_ptr_array_add (argv, g_strdup (sink));
+  g_ptr_array_add (argv, NULL);
+  upload = g_subprocess_newv ((const gchar *const *) argv->pdata, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  g_assert_no_error (error);
+  /* Time for curl to push whatever the proxy takes while the node sleeps;
+   * the bound must hold however much or little that is. */
+  g_usleep (3 * G_USEC_PER_SEC);
+  g_test_message ("queued for the sleeping node: %" G_GUINT64_FORMAT " bytes", proxy_stat (f, "max-queued-to-node"));
+  g_assert_cmpuint (proxy_stat (f, "max-queued-to-node"), <=, bound);
+  g_subprocess_send_signal (f->nodes[0], SIGCONT);
+
+  g_clear_pointer (&out, g_free);
+  g_subprocess_communicate_utf8 (upload, NULL, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_successful (upload));
+  g_assert_cmpstr (out, ==, expected);
+
+  /* Chunked on the way up, whole at the node. */
+  chunked = curl (f, "-H", "Expect:", "-H", "Transfer-Encoding: chunked", "--data-binary", data_arg, sink, NULL);
+  g_assert_cmpuint (status_of (chunked), ==, 200);
+  g_assert_true (g_str_has_suffix (chunked, expected));
+  g_assert_cmpuint (proxy_stat (f, "max-queued-to-node"), <=, bound);
+}
+
 /* --- WebSocket, with libsoup's client and the demo node's echo service --- */
 
 typedef struct {
@@ -789,5 +875,7 @@ main (int argc, char **argv)
               fixture_teardown);
   g_test_add ("/https-proxy/infinity-api", Fixture, NULL, fixture_setup, test_infinity_api, fixture_teardown);
   g_test_add ("/https-proxy/websocket", Fixture, NULL, fixture_setup, test_websocket, fixture_teardown);
+  g_test_add ("/https-proxy/upload-backpressure", Fixture, NULL, fixture_setup, test_upload_backpressure,
+              fixture_teardown);
   return g_test_run ();
 }
