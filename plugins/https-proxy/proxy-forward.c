@@ -145,6 +145,23 @@ drop_conn (Forward *f)
   g_clear_pointer (&f->conn, proxy_conn_free);
 }
 
+/* The node failed after the client got a head: the client connection is
+ * dropped, so a cut answer never looks complete to it. */
+static void
+forward_abort (Forward *f)
+{
+  if (f->done)
+    return;
+  f->done = TRUE;
+  drop_conn (f);
+  if (f->shared->access_log != NULL)
+    proxy_log_write (f->shared->access_log, f->exchange, f->upstream_status, f->bytes_sent,
+                     f->node ? f->node->name : NULL, f->upstream_status,
+                     f->upstream_started ? (g_get_monotonic_time () - f->upstream_started) / 1e6 : -1);
+  postern_http_exchange_abort (f->exchange);
+  forward_free (f);
+}
+
 /* After a fault with nothing sent to the client: another node when that
  * cannot submit the request twice, else a 502. */
 static void
@@ -160,7 +177,7 @@ upstream_failed (Forward *f, const GError *error)
     proxy_node_failed (f->shared->nodes, f->node, error->message);
   postern_debug (f->shared->context, "upstream %s: %s", f->node->name, error->message);
   if (f->response_started) {
-    forward_end (f, 0, NULL);
+    forward_abort (f);
     return;
   }
   if (!may_have_reached || (f->idempotent && !f->has_body && f->in->len == 0)) {
@@ -497,9 +514,12 @@ read_cb (ProxyConn *conn, const guint8 *data, gsize length, const GError *error,
 
   if (error != NULL) {
     if (f->tunnel) {
-      /* The node closed (or failed): the client gets what is queued, then the close. */
+      /* The node closed: the client gets what is queued, then the close. */
       drop_conn (f);
-      forward_end (f, 0, NULL);
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED))
+        forward_end (f, 0, NULL);
+      else
+        forward_abort (f);
       return;
     }
     if (f->have_resp && f->resp.body == POSTERN_HTTP_BODY_UNTIL_CLOSE &&

@@ -413,6 +413,50 @@ test_event_stream (Fixture *f, gconstpointer data)
   g_subprocess_wait (stream, NULL, NULL);
 }
 
+/* The node dies in the middle of a stream: the proxy aborts the client's
+ * connection, so curl sees a cut answer (exit 18), never a clean end. */
+static void
+test_stream_node_dies (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *answer = request_token (f, "open", NULL);
+  g_autofree gchar *token = json_string (answer, "token");
+  g_autofree gchar *issuer = node_of (answer);
+  g_autofree gchar *path = g_strdup_printf (API "open/events?token=%s", token);
+  g_autofree gchar *u = url (f, path);
+  g_autoptr(GPtrArray) argv = curl_argv (f);
+  g_autoptr(GSubprocessLauncher) launcher = postern_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GSubprocess) stream = NULL;
+  g_autoptr(GDataInputStream) lines = NULL;
+  g_autoptr(GError) error = NULL;
+  guint events = 0;
+  gint victim = -1;
+
+  for (guint i = 0; i < N_NODES; i++)
+    if (g_str_equal (f->node_names[i], issuer))
+      victim = (gint) i;
+  g_assert_cmpint (victim, >=, 0);
+  g_ptr_array_add (argv, g_strdup ("--no-buffer"));
+  g_ptr_array_add (argv, g_strdup (u));
+  g_ptr_array_add (argv, NULL);
+  stream = g_subprocess_launcher_spawnv (launcher, (const gchar *const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (stream));
+  while (events < 2) {
+    g_autofree gchar *line = g_data_input_stream_read_line (lines, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (line);
+    if (g_str_has_prefix (line, "event: "))
+      events++;
+  }
+  g_subprocess_force_exit (f->nodes[victim]);
+  g_subprocess_wait (f->nodes[victim], NULL, NULL);
+  g_clear_object (&f->nodes[victim]);
+  g_assert_true (g_subprocess_wait (stream, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (stream));
+  g_assert_cmpint (g_subprocess_get_exit_status (stream), ==, 18);
+}
+
 static void
 test_body_limits (Fixture *f, gconstpointer data)
 {
@@ -867,6 +911,7 @@ main (int argc, char **argv)
   g_test_add ("/https-proxy/pin-flow", Fixture, NULL, fixture_setup, test_pin_flow, fixture_teardown);
   g_test_add ("/https-proxy/token-affinity", Fixture, NULL, fixture_setup, test_token_affinity, fixture_teardown);
   g_test_add ("/https-proxy/event-stream", Fixture, NULL, fixture_setup, test_event_stream, fixture_teardown);
+  g_test_add ("/https-proxy/stream-node-dies", Fixture, NULL, fixture_setup, test_stream_node_dies, fixture_teardown);
   g_test_add ("/https-proxy/body-limits", Fixture, NULL, fixture_setup, test_body_limits, fixture_teardown);
   g_test_add ("/https-proxy/failover", Fixture, NULL, fixture_setup, test_failover, fixture_teardown);
   g_test_add ("/https-proxy/reload-and-ctl", Fixture, NULL, fixture_setup, test_reload_and_ctl, fixture_teardown);
