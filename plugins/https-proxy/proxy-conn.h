@@ -24,7 +24,9 @@ typedef void (*ProxyConnReadyFunc) (ProxyConn    *conn,
                                     const GError *error,
                                     gpointer      user_data);
 
-ProxyConn *proxy_conn_connect      (GSocketAddress                   *address,
+/* @addresses: GSocketAddress*, tried in order until one accepts the TCP
+ * connection (all within @timeout_s). */
+ProxyConn *proxy_conn_connect      (GPtrArray                        *addresses,
                                     const gchar                      *server_name,
                                     gnutls_certificate_credentials_t  creds,
                                     gboolean                          verify,

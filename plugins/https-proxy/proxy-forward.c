@@ -37,6 +37,7 @@ typedef struct {
   gboolean websocket;         /* the client asked for an upgrade */
   gboolean tunnel;            /* the node said 101: bytes flow both ways */
   gboolean reused;            /* the connection came from the pool */
+  gboolean resolving;         /* waiting for the node's name to resolve */
   gboolean request_sent;      /* at least the head went out */
   gboolean body_reading;
   gboolean refusing;          /* body too large: drained, then 413 */
@@ -81,6 +82,8 @@ forward_free (Forward *f)
   g_clear_handle_id (&f->idle_id, g_source_remove);
   if (f->conn != NULL)
     proxy_conn_free (f->conn);
+  if (f->resolving)
+    proxy_node_cancel_resolve (f->node, f);
   if (f->node != NULL) {
     f->node->active--;
     proxy_node_unref (f->node);
@@ -613,6 +616,21 @@ connected_cb (ProxyConn *conn, const GError *error, gpointer user_data)
 }
 
 static void
+resolved_cb (ProxyNode *node, const GError *error, gpointer user_data)
+{
+  Forward *f = user_data;
+
+  f->resolving = FALSE;
+  if (error != NULL) {
+    f->request_sent = FALSE;
+    upstream_failed (f, error);
+    return;
+  }
+  f->conn = proxy_conn_connect (node->addresses, node->host, f->shared->creds, f->shared->verify,
+                                f->shared->connect_timeout_s, connected_cb, f);
+}
+
+static void
 try_node (Forward *f)
 {
   ProxyNodes *nodes = f->shared->nodes;
@@ -631,8 +649,8 @@ try_node (Forward *f)
     connected_cb (f->conn, NULL, f);
     return;
   }
-  f->conn = proxy_conn_connect (f->node->address, f->node->host, f->shared->creds, f->shared->verify,
-                                f->shared->connect_timeout_s, connected_cb, f);
+  f->resolving = TRUE;
+  proxy_node_resolve (f->node, resolved_cb, f);
 }
 
 static void

@@ -685,6 +685,30 @@ test_infinity_api (Fixture *f, gconstpointer data)
   g_assert_cmpuint (count_events (f, "pin.failed"), ==, 1);
 }
 
+/* A node given by name: looked up asynchronously (GResolver), every
+ * resolved address tried in turn (localhost may answer ::1 first, where
+ * the demo node does not listen). */
+static void
+test_node_by_name (Fixture *f, gconstpointer data)
+{
+  const gchar *port = strrchr (f->node_names[0], ':') + 1;
+  g_autofree gchar *conf = g_strdup_printf ("[core]\nfqdn = localhost\nhttps-listen = 127.0.0.1:%u\n"
+                                            "http-listen = 127.0.0.1:%u\n\n[https-proxy]\nnodes = localhost:%s\n"
+                                            "health-interval = 0\n", f->https_port, f->http_port, port);
+  g_autofree gchar *out = NULL, *err = NULL, *list = NULL;
+
+  postern_test_daemon_write_dropin (f->d, "40-https-proxy.conf", conf);
+  g_assert_cmpint (postern_test_ctl (f->d, &out, &err, "reload", NULL), ==, 0);
+  for (guint i = 0; i < 3; i++) {
+    g_autofree gchar *answer = request_token (f, "open", NULL);
+    g_autofree gchar *node = node_of (answer);
+    g_assert_cmpuint (status_of (answer), ==, 200);
+    g_assert_cmpstr (node, ==, f->node_names[0]);
+  }
+  g_assert_cmpint (postern_test_ctl (f->d, &list, NULL, "upstream", "list", NULL), ==, 0);
+  g_assert_nonnull (strstr (list, "localhost:"));
+}
+
 /* A node that stops reading while a client uploads fast: the proxy holds
  * the client back instead of queueing the body. */
 static void
@@ -919,6 +943,7 @@ main (int argc, char **argv)
   g_test_add ("/https-proxy/wrk-reload-and-kill", Fixture, NULL, fixture_setup, test_wrk_reload_and_kill,
               fixture_teardown);
   g_test_add ("/https-proxy/infinity-api", Fixture, NULL, fixture_setup, test_infinity_api, fixture_teardown);
+  g_test_add ("/https-proxy/node-by-name", Fixture, NULL, fixture_setup, test_node_by_name, fixture_teardown);
   g_test_add ("/https-proxy/websocket", Fixture, NULL, fixture_setup, test_websocket, fixture_teardown);
   g_test_add ("/https-proxy/upload-backpressure", Fixture, NULL, fixture_setup, test_upload_backpressure,
               fixture_teardown);
