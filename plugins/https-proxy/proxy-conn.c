@@ -24,6 +24,7 @@ struct _ProxyConn {
   guint next_address;
   gnutls_session_t tls;
   gboolean verify;
+  gboolean session_taken;
   GSource *watch;
   GIOCondition watching;
   guint timeout_id;
@@ -323,7 +324,7 @@ deferred_fail_cb (gpointer user_data)
 
 ProxyConn *
 proxy_conn_connect (GPtrArray *addresses, const gchar *server_name, gnutls_certificate_credentials_t creds,
-                    gboolean verify, guint timeout_s, ProxyConnReadyFunc ready, gpointer user_data)
+                    gboolean verify, GBytes *session, guint timeout_s, ProxyConnReadyFunc ready, gpointer user_data)
 {
   ProxyConn *conn = g_new0 (ProxyConn, 1);
   g_autoptr(GError) error = NULL;
@@ -342,6 +343,12 @@ proxy_conn_connect (GPtrArray *addresses, const gchar *server_name, gnutls_certi
     gnutls_server_name_set (conn->tls, GNUTLS_NAME_DNS, server_name, strlen (server_name));
   if (verify)
     gnutls_session_set_verify_cert (conn->tls, server_name, 0);
+  if (session != NULL) {
+    gsize len = 0;
+    const void *data = g_bytes_get_data (session, &len);
+    /* Stale or foreign data only costs the resumption: a full handshake follows. */
+    gnutls_session_set_data (conn->tls, data, len);
+  }
   conn->verify = verify;
   if (!connect_next (conn, &error)) {
     conn->idle_id = g_idle_add (deferred_fail_cb, conn);
@@ -406,6 +413,30 @@ gsize
 proxy_conn_get_pending (ProxyConn *conn)
 {
   return conn->out->len;
+}
+
+gboolean
+proxy_conn_is_resumed (ProxyConn *conn)
+{
+  return conn->tls != NULL && conn->state == CONN_OPEN && gnutls_session_is_resumed (conn->tls) != 0;
+}
+
+GBytes *
+proxy_conn_take_session (ProxyConn *conn)
+{
+  gnutls_datum_t data = { NULL, 0 };
+
+  if (conn->session_taken || conn->state != CONN_OPEN)
+    return NULL;
+  if (gnutls_protocol_get_version (conn->tls) == GNUTLS_TLS1_3 &&
+      !(gnutls_session_get_flags (conn->tls) & GNUTLS_SFLAGS_SESSION_TICKET))
+    return NULL;
+  if (gnutls_session_get_data2 (conn->tls, &data) < 0 || data.size == 0) {
+    gnutls_free (data.data);
+    return NULL;
+  }
+  conn->session_taken = TRUE;
+  return g_bytes_new_with_free_func (data.data, data.size, gnutls_free, data.data);
 }
 
 /* An idle pooled connection is reusable when it is open and the node sent

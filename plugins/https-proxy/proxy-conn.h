@@ -25,11 +25,14 @@ typedef void (*ProxyConnReadyFunc) (ProxyConn    *conn,
                                     gpointer      user_data);
 
 /* @addresses: GSocketAddress*, tried in order until one accepts the TCP
- * connection (all within @timeout_s). */
+ * connection (all within @timeout_s). @session: TLS session data from an
+ * earlier connection to the same node (proxy_conn_take_session()) to
+ * resume, or NULL. */
 ProxyConn *proxy_conn_connect      (GPtrArray                        *addresses,
                                     const gchar                      *server_name,
                                     gnutls_certificate_credentials_t  creds,
                                     gboolean                          verify,
+                                    GBytes                           *session,
                                     guint                             timeout_s,
                                     ProxyConnReadyFunc                ready,
                                     gpointer                          user_data);
@@ -46,6 +49,12 @@ void       proxy_conn_send         (ProxyConn    *conn,
                                     const void   *data,
                                     gsize         length);
 gsize      proxy_conn_get_pending  (ProxyConn *conn);
+/* TRUE when the handshake resumed a session instead of a full handshake. */
+gboolean   proxy_conn_is_resumed   (ProxyConn *conn);
+/* The session data to resume with later, once the node sent a ticket (TLS
+ * 1.3 sends it after the handshake); NULL before that, and after it was
+ * taken once. */
+GBytes    *proxy_conn_take_session (ProxyConn *conn);
 gboolean   proxy_conn_is_usable    (ProxyConn *conn);
 void       proxy_conn_free         (ProxyConn *conn);
 

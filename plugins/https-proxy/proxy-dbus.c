@@ -65,6 +65,8 @@ on_get_stats (ProxyDbusHttpsProxy *skeleton, GDBusMethodInvocation *invocation, 
 
   g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{st}"));
   g_variant_builder_add (&builder, "{st}", "max-queued-to-node", self->shared->max_queued);
+  g_variant_builder_add (&builder, "{st}", "tls-handshakes", self->shared->tls_handshakes);
+  g_variant_builder_add (&builder, "{st}", "tls-resumed", self->shared->tls_resumed);
   proxy_dbus_https_proxy_complete_get_stats (skeleton, invocation, g_variant_builder_end (&builder));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }

@@ -250,6 +250,7 @@ response_complete (Forward *f, gboolean reusable)
 
   g_clear_handle_id (&f->idle_id, g_source_remove);
   inspect_answer (f);
+  proxy_node_keep_session (f->node, conn);
   if (reusable && f->resp.keep_alive && (!f->has_body || f->body_done) && proxy_conn_get_pending (conn) == 0)
     proxy_node_put_idle (f->node, conn);
   else
@@ -603,6 +604,15 @@ connected_cb (ProxyConn *conn, const GError *error, gpointer user_data)
     upstream_failed (f, error);
     return;
   }
+  if (!f->reused) {
+    gboolean resumed = proxy_conn_is_resumed (conn);
+    if (resumed)
+      f->shared->tls_resumed++;
+    else
+      f->shared->tls_handshakes++;
+    postern_debug (f->shared->context, "new TLS connection to %s: %s", f->node->name,
+                   resumed ? "session resumed" : "full handshake");
+  }
   proxy_conn_set_reader (conn, read_cb, f);
   proxy_conn_set_drain (conn, upstream_drained_cb);
   f->request_sent = TRUE;
@@ -626,7 +636,7 @@ resolved_cb (ProxyNode *node, const GError *error, gpointer user_data)
     upstream_failed (f, error);
     return;
   }
-  f->conn = proxy_conn_connect (node->addresses, node->host, f->shared->creds, f->shared->verify,
+  f->conn = proxy_conn_connect (node->addresses, node->host, f->shared->creds, f->shared->verify, node->tls_session,
                                 f->shared->connect_timeout_s, connected_cb, f);
 }
 

@@ -51,6 +51,7 @@ proxy_node_unref (ProxyNode *node)
   g_queue_clear_full (&node->idle, (GDestroyNotify) proxy_conn_free);
   g_clear_pointer (&node->addresses, g_ptr_array_unref);
   g_array_unref (node->resolve_waiters);
+  g_clear_pointer (&node->tls_session, g_bytes_unref);
   g_free (node->name);
   g_free (node->host);
   g_free (node);
@@ -473,4 +474,22 @@ proxy_node_cancel_resolve (ProxyNode *node, gpointer user_data)
     if (g_array_index (node->resolve_waiters, ResolveWaiter, i).user_data == user_data)
       g_array_remove_index (node->resolve_waiters, i);
   }
+}
+
+void
+proxy_node_keep_session (ProxyNode *node, ProxyConn *conn)
+{
+  GBytes *session = proxy_conn_take_session (conn);
+
+  if (session == NULL)
+    return;
+  g_clear_pointer (&node->tls_session, g_bytes_unref);
+  node->tls_session = session;
+}
+
+void
+proxy_nodes_forget_sessions (ProxyNodes *self)
+{
+  for (guint i = 0; i < self->nodes->len; i++)
+    g_clear_pointer (&((ProxyNode *) self->nodes->pdata[i])->tls_session, g_bytes_unref);
 }

@@ -32,6 +32,7 @@ typedef struct {
   gint64 resolved_at;     /* monotonic µs */
   gboolean resolving;
   GArray *resolve_waiters;
+  GBytes *tls_session;    /* to resume the next connection with */
   ProxyNodeState state;
   gboolean removed;       /* no longer configured: finishes what it has */
   GQueue idle;            /* ProxyConn*, keep-alive pool */
@@ -121,6 +122,12 @@ void         proxy_node_resolve         (ProxyNode             *node,
                                          gpointer               user_data);
 void         proxy_node_cancel_resolve  (ProxyNode *node,
                                          gpointer   user_data);
+
+/* Keeps @conn's TLS session data, if it has new data, for the next connection. */
+void         proxy_node_keep_session    (ProxyNode *node,
+                                         ProxyConn *conn);
+/* Forgets every node's session, e.g. when the trust settings changed. */
+void         proxy_nodes_forget_sessions (ProxyNodes *self);
 
 ProxyConn   *proxy_node_take_idle       (ProxyNode *node);
 void         proxy_node_put_idle        (ProxyNode *node,

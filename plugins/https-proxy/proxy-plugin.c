@@ -176,6 +176,9 @@ apply (ProxyPlugin *self, PosternConfig *config, Prepared *p)
   s->nodes->fail_timeout_s = (guint) postern_config_get_integer (config, "fail-timeout");
   if (s->creds != NULL)
     g_ptr_array_add (self->old_creds, s->creds);
+  /* A session resumes without a certificate check: none outlives a change
+   * of trust settings. */
+  proxy_nodes_forget_sessions (s->nodes);
   s->creds = g_steal_pointer (&p->creds);
   s->verify = postern_config_get_string (config, "upstream-ca")[0] != '\0';
   s->max_body = (guint64) postern_config_get_integer (config, "max-body-size");

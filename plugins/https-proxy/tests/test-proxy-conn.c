@@ -41,7 +41,7 @@ static Result
 connect_to (GPtrArray *addresses, gnutls_certificate_credentials_t creds)
 {
   Result r = { 0 };
-  ProxyConn *conn = proxy_conn_connect (addresses, "localhost", creds, FALSE, 30, ready_cb, &r);
+  ProxyConn *conn = proxy_conn_connect (addresses, "localhost", creds, FALSE, NULL, 30, ready_cb, &r);
 
   while (!r.done)
     g_main_context_iteration (NULL, TRUE);

@@ -4,6 +4,7 @@
 #include <libsoup/soup.h>
 #include <postern.h>
 #include <postern-test-daemon.h>
+#include "ticket-node.h"
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -709,6 +710,33 @@ test_node_by_name (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (list, "localhost:"));
 }
 
+/* New connections to a node resume the TLS session of an earlier one. */
+static void
+test_tls_resumption (Fixture *f, gconstpointer data)
+{
+  TicketNode *node = ticket_node_start ();
+  g_autofree gchar *conf = g_strdup_printf ("[core]\nfqdn = localhost\nhttps-listen = 127.0.0.1:%u\n"
+                                            "http-listen = 127.0.0.1:%u\n\n[https-proxy]\nnodes = 127.0.0.1:%u\n"
+                                            "health-interval = 0\n", f->https_port, f->http_port,
+                                            ticket_node_get_port (node));
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autofree gchar *u = url (f, "/anything");
+  guint64 full_before = proxy_stat (f, "tls-handshakes");
+
+  postern_test_daemon_write_dropin (f->d, "40-https-proxy.conf", conf);
+  g_assert_cmpint (postern_test_ctl (f->d, &out, &err, "reload", NULL), ==, 0);
+  /* The node closes after each answer: every request is a new connection. */
+  for (guint i = 0; i < 3; i++) {
+    g_autofree gchar *answer = curl (f, u, NULL);
+    g_assert_cmpuint (status_of (answer), ==, 200);
+    g_assert_true (g_str_has_suffix (answer, "\r\n\r\nok\n"));
+  }
+  g_assert_cmpuint (proxy_stat (f, "tls-handshakes"), ==, full_before + 1);
+  g_assert_cmpuint (proxy_stat (f, "tls-resumed"), ==, 2);
+  g_assert_cmpuint (ticket_node_get_resumed (node), ==, 2);
+  ticket_node_stop (node);
+}
+
 /* A node that stops reading while a client uploads fast: the proxy holds
  * the client back instead of queueing the body. */
 static void
@@ -944,6 +972,7 @@ main (int argc, char **argv)
               fixture_teardown);
   g_test_add ("/https-proxy/infinity-api", Fixture, NULL, fixture_setup, test_infinity_api, fixture_teardown);
   g_test_add ("/https-proxy/node-by-name", Fixture, NULL, fixture_setup, test_node_by_name, fixture_teardown);
+  g_test_add ("/https-proxy/tls-resumption", Fixture, NULL, fixture_setup, test_tls_resumption, fixture_teardown);
   g_test_add ("/https-proxy/websocket", Fixture, NULL, fixture_setup, test_websocket, fixture_teardown);
   g_test_add ("/https-proxy/upload-backpressure", Fixture, NULL, fixture_setup, test_upload_backpressure,
               fixture_teardown);
