@@ -923,6 +923,7 @@ test_websocket (Fixture *f, gconstpointer data)
   soup_websocket_connection_send_message (c.ws, SOUP_WEBSOCKET_DATA_BINARY, large);
   got_large = ws_next (&c, SOUP_WEBSOCKET_DATA_BINARY);
   g_assert_true (g_bytes_equal (got_large, large));
+  g_assert_cmpuint (proxy_stat (f, "max-queued-to-node"), <=, 256 * 1024);
 
   /* The node closes: the client hears its code through the proxy. */
   soup_websocket_connection_send_text (c.ws, "close, please");
@@ -950,6 +951,33 @@ test_websocket (Fixture *f, gconstpointer data)
   ws_client_clear (&d);
 }
 
+/* A tunnel silent both ways for stream-idle-timeout is closed. */
+static void
+test_websocket_idle (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *conf = g_strdup_printf ("[core]\nfqdn = localhost\nhttps-listen = 127.0.0.1:%u\n"
+                                            "http-listen = 127.0.0.1:%u\n\n[https-proxy]\nnodes = %s\n"
+                                            "health-interval = 0\nstream-idle-timeout = 1\n", f->https_port,
+                                            f->http_port, f->node_names[0]);
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autoptr(GTlsDatabase) ca = NULL;
+  g_autoptr(SoupSession) session = NULL;
+  g_autoptr(GError) error = NULL;
+  WsClient c = { 0 };
+
+  postern_test_daemon_write_dropin (f->d, "40-https-proxy.conf", conf);
+  g_assert_cmpint (postern_test_ctl (f->d, &out, &err, "reload", NULL), ==, 0);
+  ca = g_tls_file_database_new (f->ca, &error);
+  g_assert_no_error (error);
+  session = soup_session_new_with_options ("tls-database", ca, "timeout", 60, NULL);
+  ws_connect (f, session, &c);
+  ws_wait (&c.closed);
+  /* No close frame: the proxy cut the connections (the node never closes
+   * an idle WebSocket on its own). */
+  g_assert_cmpuint (soup_websocket_connection_get_close_code (c.ws), ==, 0);
+  ws_client_clear (&c);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -974,6 +1002,7 @@ main (int argc, char **argv)
   g_test_add ("/https-proxy/node-by-name", Fixture, NULL, fixture_setup, test_node_by_name, fixture_teardown);
   g_test_add ("/https-proxy/tls-resumption", Fixture, NULL, fixture_setup, test_tls_resumption, fixture_teardown);
   g_test_add ("/https-proxy/websocket", Fixture, NULL, fixture_setup, test_websocket, fixture_teardown);
+  g_test_add ("/https-proxy/websocket-idle", Fixture, NULL, fixture_setup, test_websocket_idle, fixture_teardown);
   g_test_add ("/https-proxy/upload-backpressure", Fixture, NULL, fixture_setup, test_upload_backpressure,
               fixture_teardown);
   return g_test_run ();
