@@ -247,6 +247,7 @@ static void
 response_complete (Forward *f, gboolean reusable)
 {
   ProxyConn *conn = g_steal_pointer (&f->conn);
+  PosternEventBus *bus = postern_context_get_event_bus (f->shared->context);
 
   g_clear_handle_id (&f->idle_id, g_source_remove);
   inspect_answer (f);
@@ -256,6 +257,9 @@ response_complete (Forward *f, gboolean reusable)
   else
     proxy_conn_free (conn);
   forward_end (f, 0, NULL);
+  /* A pin.failed just published, and the ban it may cause, are in force
+   * before the main loop accepts the client's next connection or request. */
+  postern_event_bus_flush (bus);
 }
 
 static void

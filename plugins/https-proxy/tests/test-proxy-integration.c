@@ -26,30 +26,6 @@ typedef struct {
   guint event_sub;
 } Fixture;
 
-/* Starts a demo node on a port of its choosing; returns "127.0.0.1:PORT". */
-static gchar *
-start_node (GSubprocess **out)
-{
-  g_autoptr(GSubprocessLauncher) launcher = postern_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDataInputStream) lines = NULL;
-  g_autofree gchar *line = NULL;
-  const gchar *prefix = "listening on https://";
-  const gchar *at;
-  GSubprocess *node;
-
-  node = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("DEMO_NODE"), "--listen", "127.0.0.1:0", NULL);
-  g_assert_no_error (error);
-  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (node));
-  line = g_data_input_stream_read_line (lines, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (line);
-  at = strstr (line, prefix);
-  g_assert_nonnull (at);
-  *out = node;
-  return g_strndup (at + strlen (prefix), strlen (at + strlen (prefix)) - 1); /* drop the trailing / */
-}
-
 static void
 event_cb (GDBusConnection *connection, const gchar *sender, const gchar *path, const gchar *interface,
           const gchar *signal, GVariant *parameters, gpointer user_data)
@@ -92,7 +68,7 @@ fixture_setup (Fixture *f, gconstpointer data)
   g_autofree gchar *conf = NULL;
 
   for (guint i = 0; i < N_NODES; i++)
-    f->node_names[i] = start_node (&f->nodes[i]);
+    f->nodes[i] = postern_test_demo_node_start (&f->node_names[i]);
   f->d = postern_test_daemon_new (g_getenv ("HTTPS_PROXY_PLUGIN_DIR"));
   f->https_port = postern_test_free_tcp_port ();
   f->http_port = postern_test_free_tcp_port ();
