@@ -4,6 +4,7 @@
 #include <libsoup/soup.h>
 #include <postern.h>
 #include <postern-test-daemon.h>
+#include <postern-test-events.h>
 #include "ticket-node.h"
 #include <signal.h>
 #include <stdio.h>
@@ -22,18 +23,8 @@ typedef struct {
   guint16 http_port;
   gchar *ca;
   gchar *access_log;
-  GPtrArray *events;  /* GVariant* (sv) of the daemon's Event signal */
-  guint event_sub;
+  PosternTestEvents *events;
 } Fixture;
-
-static void
-event_cb (GDBusConnection *connection, const gchar *sender, const gchar *path, const gchar *interface,
-          const gchar *signal, GVariant *parameters, gpointer user_data)
-{
-  Fixture *f = user_data;
-
-  g_ptr_array_add (f->events, g_variant_ref (parameters));
-}
 
 static gchar *
 dropin_with_limit (Fixture *f, guint first, guint count, guint64 max_body)
@@ -78,16 +69,13 @@ fixture_setup (Fixture *f, gconstpointer data)
   g_assert_true (postern_test_daemon_start (f->d, &error));
   g_assert_no_error (error);
   save_ca (f);
-  f->events = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
-  f->event_sub = g_dbus_connection_signal_subscribe (f->d->connection, NULL, "org.postern.Postern1", "Event",
-                                                     "/org/postern/Postern1", NULL, G_DBUS_SIGNAL_FLAGS_NONE,
-                                                     event_cb, f, NULL);
+  f->events = postern_test_events_new (f->d->connection);
 }
 
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  g_dbus_connection_signal_unsubscribe (f->d->connection, f->event_sub);
+  postern_test_events_free (f->events);
   /* A clean exit: under ASan a leak or fault in the daemon fails here. */
   if (postern_test_daemon_stop (f->d) != 0) {
     g_autofree gchar *log = postern_test_daemon_read_log (f->d);
@@ -103,7 +91,6 @@ fixture_teardown (Fixture *f, gconstpointer data)
     }
     g_free (f->node_names[i]);
   }
-  g_ptr_array_unref (f->events);
   g_free (f->ca);
   g_free (f->access_log);
 }
@@ -227,39 +214,6 @@ proxy_stat (Fixture *f, const gchar *name)
   return value;
 }
 
-static GVariant *
-wait_event (Fixture *f, const gchar *name, guint index)
-{
-  gint64 deadline = g_get_monotonic_time () + WAIT_US;
-
-  while (g_get_monotonic_time () < deadline) {
-    guint seen = 0;
-    for (guint i = 0; i < f->events->len; i++) {
-      const gchar *n;
-      g_variant_get_child (f->events->pdata[i], 0, "&s", &n);
-      if (g_str_equal (n, name) && seen++ == index)
-        return f->events->pdata[i];
-    }
-    g_main_context_iteration (NULL, TRUE);
-  }
-  g_assert_not_reached ();
-}
-
-static guint
-count_events (Fixture *f, const gchar *name)
-{
-  guint count = 0;
-
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-  for (guint i = 0; i < f->events->len; i++) {
-    const gchar *n;
-    g_variant_get_child (f->events->pdata[i], 0, "&s", &n);
-    count += g_str_equal (n, name);
-  }
-  return count;
-}
-
 static void
 test_pin_flow (Fixture *f, gconstpointer data)
 {
@@ -269,7 +223,6 @@ test_pin_flow (Fixture *f, gconstpointer data)
   g_autofree gchar *guest = request_token (f, "meet", "5678");
   g_autofree gchar *open = request_token (f, "open", NULL);
   g_autofree gchar *role = NULL, *guest_role = NULL, *reason = NULL, *alias = NULL, *client = NULL, *path = NULL;
-  GVariant *event;
   g_autoptr(GVariant) payload = NULL;
 
   g_assert_cmpuint (status_of (none), ==, 403);
@@ -286,14 +239,14 @@ test_pin_flow (Fixture *f, gconstpointer data)
 
   /* Events come in publish order: the PIN-less 403 came first and must
    * not be the failure seen. */
-  event = wait_event (f, "pin.failed", 0);
-  g_variant_get_child (event, 1, "v", &payload);
+  payload = postern_test_events_wait (f->events, "pin.failed", NULL, 0);
+  g_assert_nonnull (payload);
   g_variant_get (payload, "(ssss)", &client, &alias, &path, &reason);
   g_assert_cmpstr (client, ==, "127.0.0.1");
   g_assert_cmpstr (alias, ==, "meet");
   g_assert_cmpstr (path, ==, API "meet/request_token");
   g_assert_cmpstr (reason, ==, "invalid-pin");
-  g_assert_cmpuint (count_events (f, "pin.failed"), ==, 1);
+  g_assert_cmpuint (postern_test_events_count (f->events, "pin.failed"), ==, 1);
 }
 
 static void
@@ -474,7 +427,6 @@ test_failover (Fixture *f, gconstpointer data)
   g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GVariant) payload = NULL;
   g_autofree gchar *node = NULL, *state = NULL, *reason = NULL;
-  GVariant *event;
 
   g_subprocess_force_exit (f->nodes[1]);
   g_subprocess_wait (f->nodes[1], NULL, NULL);
@@ -486,8 +438,8 @@ test_failover (Fixture *f, gconstpointer data)
   }
   g_assert_false (g_hash_table_contains (seen, dead));
   g_assert_cmpuint (g_hash_table_size (seen), ==, N_NODES - 1);
-  event = wait_event (f, "upstream.state", 0);
-  g_variant_get_child (event, 1, "v", &payload);
+  payload = postern_test_events_wait (f->events, "upstream.state", NULL, 0);
+  g_assert_nonnull (payload);
   g_variant_get (payload, "(sss)", &node, &state, &reason);
   g_assert_cmpstr (node, ==, dead);
   g_assert_cmpstr (state, ==, "down");
@@ -638,6 +590,7 @@ test_infinity_api (Fixture *f, gconstpointer data)
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) p = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) payload = NULL;
   g_autofree gchar *out = NULL, *err = NULL;
 
   if (node == NULL || !g_file_test (package, G_FILE_TEST_EXISTS)) {
@@ -658,8 +611,9 @@ test_infinity_api (Fixture *f, gconstpointer data)
   g_assert_cmpint (g_subprocess_get_exit_status (p), ==, 0);
   g_assert_nonnull (strstr (out, "all ok"));
   /* The wrong PIN was seen by the proxy too. */
-  g_assert_nonnull (wait_event (f, "pin.failed", 0));
-  g_assert_cmpuint (count_events (f, "pin.failed"), ==, 1);
+  payload = postern_test_events_wait (f->events, "pin.failed", NULL, 0);
+  g_assert_nonnull (payload);
+  g_assert_cmpuint (postern_test_events_count (f->events, "pin.failed"), ==, 1);
 }
 
 /* A node given by name: looked up asynchronously (GResolver), every

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "postern-test-daemon.h"
+#include "postern-test-events.h"
 
 #define N_NODES 2
 /* A bound on waits for things that must happen, not a performance check. */
@@ -24,8 +25,7 @@ typedef struct {
   gchar *node_names[N_NODES];
   guint16 port;
   gchar *ca;
-  GPtrArray *events; /* (sv) parameters of the daemon's Event signal */
-  guint event_sub;
+  PosternTestEvents *events;
 } Fixture;
 
 /* posternd takes one plugin directory: link https-proxy and pinban into one. */
@@ -81,15 +81,6 @@ write_conf (Fixture *f, const gchar *pinban)
   postern_test_daemon_write_dropin (f->d, "10-test.conf", conf);
 }
 
-static void
-event_cb (GDBusConnection *connection, const gchar *sender, const gchar *path, const gchar *interface,
-          const gchar *signal, GVariant *parameters, gpointer user_data)
-{
-  Fixture *f = user_data;
-
-  g_ptr_array_add (f->events, g_variant_ref (parameters));
-}
-
 /* @data: extra [pinban] keys for this test. */
 static void
 fixture_set_up (Fixture *f, gconstpointer data)
@@ -99,10 +90,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
   f->plugin_dir = make_plugin_dir ();
   f->d = postern_test_daemon_new (f->plugin_dir);
   f->port = postern_test_free_tcp_port ();
-  f->events = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
-  f->event_sub = g_dbus_connection_signal_subscribe (f->d->connection, NULL, "org.postern.Postern1", "Event",
-                                                     "/org/postern/Postern1", NULL, G_DBUS_SIGNAL_FLAGS_NONE,
-                                                     event_cb, f, NULL);
+  f->events = postern_test_events_new (f->d->connection);
   write_conf (f, data);
   start (f);
 }
@@ -110,7 +98,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
 static void
 fixture_tear_down (Fixture *f, gconstpointer data)
 {
-  g_dbus_connection_signal_unsubscribe (f->d->connection, f->event_sub);
+  postern_test_events_free (f->events);
   /* A clean exit: under ASan a leak or fault in the daemon fails here. */
   if (postern_test_daemon_stop (f->d) != 0) {
     g_autofree gchar *log = postern_test_daemon_read_log (f->d);
@@ -126,7 +114,6 @@ fixture_tear_down (Fixture *f, gconstpointer data)
     g_object_unref (f->nodes[i]);
     g_free (f->node_names[i]);
   }
-  g_ptr_array_unref (f->events);
   g_free (f->ca);
 }
 
@@ -207,48 +194,6 @@ ctl (Fixture *f, gint expected_status, ...)
   return out;
 }
 
-/* The payload of event @name whose first member is @source, once the
- * daemon has signalled it; NULL if it never does. */
-static GVariant *
-wait_event (Fixture *f, const gchar *name, const gchar *source)
-{
-  gint64 deadline = g_get_monotonic_time () + WAIT_US;
-
-  for (;;) {
-    for (guint i = 0; i < f->events->len; i++) {
-      g_autoptr(GVariant) payload = NULL;
-      g_autofree gchar *first = NULL;
-      const gchar *n;
-
-      g_variant_get (f->events->pdata[i], "(&sv)", &n, &payload);
-      if (!g_str_equal (n, name))
-        continue;
-      g_variant_get_child (payload, 0, "s", &first);
-      if (g_str_equal (first, source))
-        return g_steal_pointer (&payload);
-    }
-    if (g_get_monotonic_time () >= deadline)
-      return NULL;
-    g_main_context_iteration (NULL, FALSE);
-    g_usleep (10 * 1000);
-  }
-}
-
-static guint
-count_events (Fixture *f, const gchar *name)
-{
-  guint count = 0;
-
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-  for (guint i = 0; i < f->events->len; i++) {
-    const gchar *n;
-    g_variant_get_child (f->events->pdata[i], 0, "&s", &n);
-    count += g_str_equal (n, name);
-  }
-  return count;
-}
-
 static gchar *
 status_text (guint currently_failed, guint total_failed, guint currently_banned, guint total_banned,
              const gchar *list)
@@ -280,7 +225,7 @@ ban_by_failures (Fixture *f, const gchar *from)
   gint64 until;
 
   g_assert_cmpstr (out, ==, expected);
-  added = wait_event (f, "ban.added", from);
+  added = postern_test_events_wait (f->events, "ban.added", from, 0);
   g_assert_nonnull (added);
   g_variant_get (added, "(&sx&s)", &source, &until, &reason);
   g_assert_cmpint (until, >, g_get_real_time () / G_USEC_PER_SEC);
@@ -336,8 +281,8 @@ test_correct_joins (Fixture *f, gconstpointer data)
   g_assert_cmpstr (out, ==, expected);
   status = ctl (f, 0, "status", NULL);
   g_assert_cmpstr (status, ==, zero);
-  g_assert_cmpuint (count_events (f, "pin.failed"), ==, 0);
-  g_assert_cmpuint (count_events (f, "ban.added"), ==, 0);
+  g_assert_cmpuint (postern_test_events_count (f->events, "pin.failed"), ==, 0);
+  g_assert_cmpuint (postern_test_events_count (f->events, "ban.added"), ==, 0);
 }
 
 static void
@@ -395,7 +340,7 @@ test_unban (Fixture *f, gconstpointer data)
   ban_by_failures (f, "127.0.0.2");
   out = ctl (f, 0, "unban", "127.0.0.2", NULL);
   g_assert_cmpstr (out, ==, "unbanned 127.0.0.2\n");
-  lifted = wait_event (f, "ban.lifted", "127.0.0.2");
+  lifted = postern_test_events_wait (f->events, "ban.lifted", "127.0.0.2", 0);
   g_assert_nonnull (lifted);
   g_variant_get (lifted, "(&s&s)", &source, &reason);
   g_assert_cmpstr (reason, ==, "unban");
@@ -439,7 +384,7 @@ assert_never_banned (Fixture *f, const gchar *const *sources)
   }
   status = ctl (f, 0, "status", NULL);
   g_assert_cmpstr (status, ==, zero);
-  g_assert_cmpuint (count_events (f, "ban.added"), ==, 0);
+  g_assert_cmpuint (postern_test_events_count (f->events, "ban.added"), ==, 0);
 }
 
 /* An office behind one NAT: ignore= names it, the rest is still guarded. */
@@ -494,7 +439,7 @@ test_reload (Fixture *f, gconstpointer data)
   /* Now ignored: the ban goes at once. maxretry drops to 2. */
   write_conf (f, "ignore = 127.0.0.1/32;127.0.0.2/32\nmaxretry = 2\n");
   g_assert_cmpint (postern_test_ctl (f->d, &out, &err, "reload", NULL), ==, 0);
-  lifted = wait_event (f, "ban.lifted", "127.0.0.2");
+  lifted = postern_test_events_wait (f->events, "ban.lifted", "127.0.0.2", 0);
   g_assert_nonnull (lifted);
   g_variant_get (lifted, "(&s&s)", &source, &reason);
   g_assert_cmpstr (reason, ==, "ignored");
@@ -513,7 +458,7 @@ test_expiry (Fixture *f, gconstpointer data)
 
   ban_by_failures (f, "127.0.0.2");
   /* bantime=2: the timer lifts it; the bound only catches a hang. */
-  lifted = wait_event (f, "ban.lifted", "127.0.0.2");
+  lifted = postern_test_events_wait (f->events, "ban.lifted", "127.0.0.2", 0);
   g_assert_nonnull (lifted);
   g_variant_get (lifted, "(&s&s)", &source, &reason);
   g_assert_cmpstr (reason, ==, "expired");
