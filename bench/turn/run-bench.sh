@@ -127,6 +127,7 @@ users-file = $work/turn-users
 relay-ip = 127.0.0.1
 relay-ports = $relay_min-$relay_max
 allowed-peers = 127.0.0.1/32
+legacy-channels = true
 EOF
 "$POSTERND" --confdirs "$work/conf.d" --plugin-dir "$TURN_PLUGIN_DIR" --state-dir "$work/state" \
   --bus "$(head -1 "$work/bus")" 2> "$work/posternd.log" &
