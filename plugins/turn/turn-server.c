@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "turn-listener.h"
 #include "turn-relay.h"
 
 /* Unauthenticated answers (401, 438): a client needs one or two per
@@ -67,26 +68,6 @@ allocation_removed (TurnAllocationTable *table,
   alloc->user_data = NULL;
 }
 
-static gsize
-on_datagram (PosternUdpSocket *socket,
-             const guint8     *data,
-             gsize             len,
-             gconstpointer     peer,
-             gsize             peer_len,
-             gconstpointer     local,
-             gsize             local_len,
-             guint8           *reply,
-             gsize             reply_capacity,
-             gpointer          user_data)
-{
-  TurnAddr client, server;
-
-  if (!turn_addr_from_sockaddr (&client, peer, (socklen_t) peer_len) ||
-      !turn_addr_from_sockaddr (&server, local, (socklen_t) local_len))
-    return 0;
-  return turn_server_handle (user_data, socket, data, len, &client, &server, reply, reply_capacity);
-}
-
 static gboolean
 tick (gpointer user_data)
 {
@@ -126,7 +107,7 @@ turn_server_new (PosternContext  *context,
   self->io = turn_relay_io_new ();
   self->limiter = turn_source_limiter_new (LIMITER_SLOTS, LIMITER_PER_SOURCE_RATE, LIMITER_PER_SOURCE_BURST,
                                            LIMITER_TOTAL_RATE, LIMITER_TOTAL_BURST);
-  self->listeners = g_ptr_array_new_with_free_func ((GDestroyNotify) postern_udp_socket_free);
+  self->listeners = g_ptr_array_new_with_free_func ((GDestroyNotify) turn_listener_free);
   self->pool = turn_port_pool_new (settings->first_port, settings->last_port, error);
   if (self->pool == NULL)
     return NULL;
@@ -134,15 +115,19 @@ turn_server_new (PosternContext  *context,
   self->relay_source = postern_epoll_source_new (error);
   if (self->relay_source == NULL)
     return NULL;
+  /* GLib blocks a source while dispatching it by taking its descriptor out
+   * of the poll set and putting it back, which signals the context's
+   * wakeup eventfd twice per dispatch (two writes, a read and an extra
+   * poll per batch); callbacks here never iterate the context */
+  g_source_set_can_recurse (self->relay_source, TRUE);
   g_source_attach (self->relay_source, NULL);
 
   for (guint i = 0; i < settings->listen->len; i++)
     {
-      PosternUdpSocket *socket = postern_udp_socket_new (settings->listen->pdata[i], error);
-      if (socket == NULL)
+      TurnListener *listener = turn_listener_new (self, settings->listen->pdata[i], error);
+      if (listener == NULL)
         return NULL;
-      g_ptr_array_add (self->listeners, socket);
-      postern_udp_socket_start (socket, on_datagram, self);
+      g_ptr_array_add (self->listeners, listener);
     }
   self->timer_id = g_timeout_add_seconds (1, tick, self);
   return g_steal_pointer (&self);

@@ -23,14 +23,15 @@ typedef struct {
 } TurnStats;
 
 /* The TURN service: listeners, the allocation table and the relay sockets
- * (all inside one epoll GSource). Runs in the main context. */
+ * (listening and relay sockets inside one epoll GSource). Runs in the main
+ * context. */
 typedef struct {
   PosternContext *context;
   TurnSettings *settings;
   TurnNonceKey *nonce_key;
   TurnAllocationTable *table;
   TurnPortPool *pool;
-  GPtrArray *listeners;      /* PosternUdpSocket */
+  GPtrArray *listeners;      /* TurnListener */
   GSource *relay_source;     /* PosternEpollSource */
   TurnRelayIo *io;
   TurnSourceLimiter *limiter;  /* 401 and 438 answers per source */
