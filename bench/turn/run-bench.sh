@@ -9,11 +9,16 @@
 # = the clients' sockets); then the server's RSS growth per live allocation
 # (hold-allocations.py; its sockets use 127.0.x.y source addresses, still
 # loopback). Prints a table and the Postern/coturn ratios.
-# Usage: run-bench.sh [messages-per-client] [allocations]
+# uclient is paced (-z, milliseconds between a client's messages): unpaced,
+# the clients cannot drain their own sockets and the kernel drops echoes
+# there (the @other column) whichever server relays, so a zero-loss
+# comparison needs a rate the clients keep up with.
+# Usage: run-bench.sh [messages-per-client] [allocations] [interval-ms]
 # (POSTERND, TURN_PLUGIN_DIR, HOLD_ALLOCATIONS from meson)
 set -eu
-messages=${1:-5000}
+messages=${1:-3000}
 allocations=${2:-10000}
+interval=${3:-5}
 clients=10
 work=$(mktemp -d /tmp/turn-bench-XXXXXX)
 pids=""
@@ -64,8 +69,8 @@ relay_drops() { # receive-buffer drops summed over the sockets bound to relay po
     if (p >= lo && p <= hi) sum += $NF } END { print sum + 0 }' /proc/net/udp
 }
 
-cpu_ticks() { # pid: utime + stime (fields 14, 15; the comm field has no spaces here)
-  awk '{ print $14 + $15 }' "/proc/$1/stat"
+cpu_ns() { # pid: CPU time of all its threads, nanoseconds (schedstat, not 10 ms ticks)
+  cat /proc/"$1"/task/*/schedstat | awk '{ sum += $1 } END { printf "%.0f\n", sum }'
 }
 
 # Echo peer for both servers.
@@ -75,16 +80,16 @@ pids="$pids $!"
 wait_for_udp "$peer_port"
 
 relay_run() { # name pid port size
-  before=$(cpu_ticks "$2")
+  before=$(cpu_ns "$2")
   drops_before=$(udp_drops)
   listen_before=$(port_drops "$3")
   peer_before=$(port_drops "$peer_port")
   relay_before=$(relay_drops)
   start=$(date +%s.%N)
   taskset -c "$client_cpu" turnutils_uclient -p "$3" -e 127.0.0.1 -r "$peer_port" -u "$user" -w "$password" \
-    -m "$clients" -n "$messages" -l "$4" -z 0 127.0.0.1 > "$work/uclient-$1-$4.log" 2>&1 || true
+    -m "$clients" -n "$messages" -l "$4" -z "$interval" 127.0.0.1 > "$work/uclient-$1-$4.log" 2>&1 || true
   end=$(date +%s.%N)
-  after=$(cpu_ticks "$2")
+  after=$(cpu_ns "$2")
   drops=$(($(udp_drops) - drops_before))
   listen_drops=$(($(port_drops "$3") - listen_before))
   peer_drops=$(($(port_drops "$peer_port") - peer_before))
@@ -92,10 +97,10 @@ relay_run() { # name pid port size
   sent=$(sed -n 's/.*start_mclient: tot_send_msgs=\([0-9]*\), tot_recv_msgs=.*/\1/p' "$work/uclient-$1-$4.log" | tail -1)
   recv=$(sed -n 's/.*start_mclient: tot_send_msgs=[0-9]*, tot_recv_msgs=\([0-9]*\).*/\1/p' "$work/uclient-$1-$4.log" | tail -1)
   awk -v n="$1" -v l="$4" -v s="${sent:-0}" -v r="${recv:-0}" -v t0="$start" -v t1="$end" \
-      -v c="$((after - before))" -v hz="$(getconf CLK_TCK)" -v d="$drops" -v ld="$listen_drops" -v pd="$peer_drops" -v rd="$relay_drops" 'BEGIN {
+      -v c="$((after - before))" -v d="$drops" -v ld="$listen_drops" -v pd="$peer_drops" -v rd="$relay_drops" 'BEGIN {
     loss = (s > 0 ? 100 * (s - r) / s : 100)
     printf "%s %s %d %d %.2f %.0f %.2f %.3f %d %d %d %d %d\n", n, l, s, r, loss, r / (t1 - t0),
-           (r > 0 ? c * 1e6 / hz / r : 0), c / hz, d, ld, pd, rd, d - ld - pd - rd }' >> "$work/relay.results"
+           (r > 0 ? c / 1e3 / r : 0), c / 1e9, d, ld, pd, rd, d - ld - pd - rd }' >> "$work/relay.results"
 }
 
 hold_run() { # name pid port
@@ -149,7 +154,7 @@ pids="$pids $coturn_pid"
 wait_for_udp "$p2"
 bench_server coturn "$coturn_pid" "$p2"
 
-echo "uclient: $clients clients x $messages messages, channels, long-term credentials, -z 0 (unpaced)"
+echo "uclient: $clients clients x $messages messages, channels, long-term credentials, -z $interval"
 awk 'BEGIN { printf "%-8s %5s %8s %8s %7s %10s %15s %8s %10s %8s %8s %8s %8s\n", "server", "bytes", "sent", "echoed", "loss%",
              "echoed/s", "cpu_us/echoed", "cpu_s", "udp_drops", "@listen", "@peer", "@relay", "@other" }
      { printf "%-8s %5s %8d %8d %7.2f %10d %15.2f %8.3f %10d %8d %8d %8d %8d\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10,

@@ -3,7 +3,7 @@
  * batch per recvmmsg. ChannelData and Send indications are queued per relay
  * socket and sent once the batch is read (sendmmsg, UDP GSO for runs to one
  * peer); replies leave in one sendmmsg from the address each request
- * arrived on. Watched in the server's epoll source with the relay sockets. */
+ * arrived on. Served by the relay thread with the relay sockets. */
 #include "turn-listener.h"
 
 #include <errno.h>
@@ -135,15 +135,14 @@ receive_batch (TurnListener *self)
   return (guint) got;
 }
 
-static gboolean
-on_readable (gint fd, GIOCondition condition, gpointer user_data)
+static void
+on_readable (gint fd, gpointer user_data)
 {
   TurnListener *self = user_data;
 
   for (guint b = 0; b < LISTENER_BATCHES_PER_WAKEUP; b++)
     if (receive_batch (self) < LISTENER_BATCH)
       break;
-  return G_SOURCE_CONTINUE;
 }
 
 /* Binds @address (refused when another process holds it) and watches it
@@ -175,7 +174,7 @@ turn_listener_new (TurnServer         *server,
     }
   self->wildcard = g_inet_address_get_is_any (g_inet_socket_address_get_address (address));
   turn_send_batch_init (&self->replies);
-  if (!postern_epoll_source_add (server->relay_source, self->fd, G_IO_IN, on_readable, self, NULL, error))
+  if (!turn_loop_add (server->loop, self->fd, on_readable, self, error))
     {
       turn_listener_free (self);
       return NULL;
@@ -188,7 +187,7 @@ turn_listener_free (TurnListener *self)
 {
   if (self == NULL)
     return;
-  postern_epoll_source_remove (self->server->relay_source, self->fd);
+  turn_loop_remove (self->server->loop, self->fd);
   postern_udp_socket_free (self->socket);
   g_free (self);
 }

@@ -228,15 +228,14 @@ relay_batch (TurnRelay *relay, gint fd)
   return (guint) got;
 }
 
-static gboolean
-on_relay_readable (gint fd, GIOCondition condition, gpointer user_data)
+static void
+on_relay_readable (gint fd, gpointer user_data)
 {
   TurnRelay *relay = user_data;
 
   for (guint b = 0; b < RELAY_BATCHES_PER_WAKEUP; b++)
     if (relay_batch (relay, fd) < RELAY_BATCH)
       break;
-  return TRUE;
 }
 
 TurnRelay *
@@ -258,7 +257,7 @@ turn_relay_new (TurnServer        *server,
   for (guint i = 0; i < alloc->n_relayed; i++)
     relay->fd[i] = fds[i];
   for (guint i = 0; i < alloc->n_relayed; i++)
-    if (!postern_epoll_source_add (server->relay_source, fds[i], G_IO_IN, on_relay_readable, relay, NULL, error))
+    if (!turn_loop_add (server->loop, fds[i], on_relay_readable, relay, error))
       {
         turn_relay_free (relay);
         return NULL;
@@ -280,7 +279,7 @@ turn_relay_free (TurnRelay *relay)
         for (guint q = 0; q < io->n_to_peer; q++)
           if (io->to_peer[q].fd == relay->fd[i])
             io->to_peer[q].fd = -1;
-        postern_epoll_source_remove (relay->server->relay_source, relay->fd[i]);
+        turn_loop_remove (relay->server->loop, relay->fd[i]);
         close (relay->fd[i]);
         turn_port_pool_release (relay->server->pool, relay->alloc->relayed[i].port);
       }

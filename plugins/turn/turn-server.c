@@ -74,8 +74,10 @@ tick (gpointer user_data)
   TurnServer *self = user_data;
   gint64 now = turn_server_now ();
 
+  g_mutex_lock (&self->lock);
   turn_allocation_table_expire (self->table, now);
   turn_port_pool_expire (self->pool, now);
+  g_mutex_unlock (&self->lock);
   return G_SOURCE_CONTINUE;
 }
 
@@ -101,6 +103,7 @@ turn_server_new (PosternContext  *context,
 {
   g_autoptr(TurnServer) self = g_new0 (TurnServer, 1);
 
+  g_mutex_init (&self->lock);
   self->context = context;
   self->settings = settings;
   self->nonce_key = turn_nonce_key_new ();
@@ -112,15 +115,9 @@ turn_server_new (PosternContext  *context,
   if (self->pool == NULL)
     return NULL;
   self->table = turn_allocation_table_new (settings->total_quota, settings->user_quota, allocation_removed, self);
-  self->relay_source = postern_epoll_source_new (error);
-  if (self->relay_source == NULL)
+  self->loop = turn_loop_new (&self->lock, error);
+  if (self->loop == NULL)
     return NULL;
-  /* GLib blocks a source while dispatching it by taking its descriptor out
-   * of the poll set and putting it back, which signals the context's
-   * wakeup eventfd twice per dispatch (two writes, a read and an extra
-   * poll per batch); callbacks here never iterate the context */
-  g_source_set_can_recurse (self->relay_source, TRUE);
-  g_source_attach (self->relay_source, NULL);
 
   for (guint i = 0; i < settings->listen->len; i++)
     {
@@ -129,6 +126,8 @@ turn_server_new (PosternContext  *context,
         return NULL;
       g_ptr_array_add (self->listeners, listener);
     }
+  if (!turn_loop_start (self->loop, error))
+    return NULL;
   self->timer_id = g_timeout_add_seconds (1, tick, self);
   return g_steal_pointer (&self);
 }
@@ -139,16 +138,18 @@ turn_server_free (TurnServer *self)
   if (self == NULL)
     return;
   g_clear_handle_id (&self->timer_id, g_source_remove);
+  /* no thread from here on: the sockets' watches go without the lock */
+  if (self->loop != NULL)
+    turn_loop_stop (self->loop);
   g_clear_pointer (&self->table, turn_allocation_table_free);
   g_clear_pointer (&self->listeners, g_ptr_array_unref);
-  if (self->relay_source != NULL)
-    g_source_destroy (self->relay_source);
-  g_clear_pointer (&self->relay_source, g_source_unref);
+  g_clear_pointer (&self->loop, turn_loop_free);
   g_clear_pointer (&self->pool, turn_port_pool_free);
   g_clear_pointer (&self->io, turn_relay_io_free);
   g_clear_pointer (&self->limiter, turn_source_limiter_free);
   g_clear_pointer (&self->nonce_key, turn_nonce_key_free);
   g_clear_pointer (&self->settings, turn_settings_free);
+  g_mutex_clear (&self->lock);
   g_free (self);
 }
 
@@ -165,11 +166,16 @@ turn_server_apply (TurnServer    *self,
                            "listen cannot change on reload; restart posternd");
       return FALSE;
     }
+  g_mutex_lock (&self->lock);
   if (!turn_port_pool_set_range (self->pool, settings->first_port, settings->last_port, error))
-    return FALSE;
+    {
+      g_mutex_unlock (&self->lock);
+      return FALSE;
+    }
   turn_allocation_table_set_quotas (self->table, settings->total_quota, settings->user_quota);
   turn_settings_free (self->settings);
   self->settings = settings;
+  g_mutex_unlock (&self->lock);
   return TRUE;
 }
 
@@ -183,7 +189,9 @@ turn_server_reload_users (TurnServer  *self,
 
   if (credentials == NULL)
     return FALSE;
+  g_mutex_lock (&self->lock);
   turn_credentials_unref (s->credentials);
   s->credentials = credentials;
+  g_mutex_unlock (&self->lock);
   return TRUE;
 }

@@ -4,6 +4,7 @@
 #include <postern.h>
 
 #include "turn-allocation-table.h"
+#include "turn-loop.h"
 #include "turn-nonce.h"
 #include "turn-port-pool.h"
 #include "turn-rate-limit.h"
@@ -22,9 +23,10 @@ typedef struct {
   guint64 dropped;           /* relayed datagrams dropped: no permission, rate limit, send failure */
 } TurnStats;
 
-/* The TURN service: listeners, the allocation table and the relay sockets
- * (listening and relay sockets inside one epoll GSource). Runs in the main
- * context. */
+/* The TURN service: listeners, the allocation table and the relay sockets.
+ * The sockets are served by the relay thread (TurnLoop); D-Bus, expiry and
+ * reload run in the main context. Everything below is guarded by @lock
+ * once the thread runs, except @context and @loop themselves. */
 typedef struct {
   PosternContext *context;
   TurnSettings *settings;
@@ -32,7 +34,8 @@ typedef struct {
   TurnAllocationTable *table;
   TurnPortPool *pool;
   GPtrArray *listeners;      /* TurnListener */
-  GSource *relay_source;     /* PosternEpollSource */
+  GMutex lock;
+  TurnLoop *loop;            /* the relay thread */
   TurnRelayIo *io;
   TurnSourceLimiter *limiter;  /* 401 and 438 answers per source */
   guint timer_id;
