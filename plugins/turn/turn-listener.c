@@ -14,6 +14,7 @@
 
 #define LISTENER_BATCH 32
 #define LISTENER_BATCHES_PER_WAKEUP 8
+#define LISTENER_RCVBUF (4 << 20)
 /* ChannelData up to the relay's payload limit plus its header */
 #define LISTENER_MAX_DATAGRAM (TURN_RELAY_MAX_PAYLOAD + 64)
 
@@ -173,6 +174,9 @@ turn_listener_new (TurnServer         *server,
       return NULL;
     }
   self->wildcard = g_inet_address_get_is_any (g_inet_socket_address_get_address (address));
+  /* best effort, capped by net.core.rmem_max: every client's media shares
+   * this queue while the relay thread is busy or preempted */
+  setsockopt (self->fd, SOL_SOCKET, SO_RCVBUF, &(int) { LISTENER_RCVBUF }, sizeof (int));
   turn_send_batch_init (&self->replies);
   if (!turn_loop_add (server->loop, self->fd, on_readable, self, error))
     {
