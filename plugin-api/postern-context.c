@@ -401,6 +401,28 @@ postern_context_add_http_handler (PosternContext *self, const gchar *prefix, Pos
 }
 
 /**
+ * postern_context_allow_http_upgrades:
+ * @self: a #PosternContext
+ * @id: an id from postern_context_add_http_handler()
+ *
+ * Lets the handler receive WebSocket upgrade requests under its prefix (see
+ * postern_http_exchange_is_upgrade() and postern_http_exchange_upgrade()).
+ * Without this the front answers them 501 itself.
+ *
+ * Returns: %FALSE if @id is not one of this plugin's handlers
+ */
+gboolean
+postern_context_allow_http_upgrades (PosternContext *self, guint id)
+{
+  g_return_val_if_fail (POSTERN_IS_CONTEXT (self), FALSE);
+  for (guint i = 0; i < self->http_handlers->len; i++) {
+    if (g_array_index (self->http_handlers, guint, i) == id)
+      return postern_http_router_allow_upgrades (self->router, id);
+  }
+  return FALSE;
+}
+
+/**
  * postern_context_remove_http_handler:
  * @self: a #PosternContext
  * @id: an id from postern_context_add_http_handler()

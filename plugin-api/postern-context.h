@@ -45,6 +45,8 @@ void             postern_context_log                 (PosternContext          *s
 void             postern_context_hold                (PosternContext          *self);
 void             postern_context_release             (PosternContext          *self);
 gint64           postern_context_get_stop_deadline   (PosternContext          *self);
+gboolean         postern_context_allow_http_upgrades (PosternContext          *self,
+                                                      guint                    id);
 
 /**
  * postern_debug:

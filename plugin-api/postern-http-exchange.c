@@ -377,3 +377,82 @@ postern_http_exchange_is_closed (PosternHttpExchange *self)
   IMPL_OR (self, TRUE);
   return self->klass->is_closed (self->impl);
 }
+
+/**
+ * postern_http_exchange_is_upgrade:
+ * @self: an exchange
+ *
+ * Only handlers that called postern_context_allow_http_upgrades() see such
+ * requests: a GET over HTTP/1.1 with `Connection: upgrade`,
+ * `Upgrade: websocket` and no body.
+ *
+ * Returns: %TRUE if the request asks for a WebSocket upgrade
+ */
+gboolean
+postern_http_exchange_is_upgrade (PosternHttpExchange *self)
+{
+  IMPL_OR (self, FALSE);
+  return self->klass->is_upgrade (self->impl);
+}
+
+/**
+ * postern_http_exchange_upgrade:
+ * @self: an exchange whose request is an upgrade
+ * @func: (scope notified): receives the bytes the client sends from now on
+ * @user_data: data for @func
+ *
+ * Answers `101 Switching Protocols` (with `Connection: Upgrade`,
+ * `Upgrade: websocket` and the headers added with
+ * postern_http_exchange_add_header(), e.g. `Sec-WebSocket-Accept`) and turns
+ * the connection into a tunnel: bytes from the client reach @func as they
+ * arrive (@end set once when the client closed its side), bytes given to
+ * postern_http_exchange_write() go to the client unframed.
+ * postern_http_exchange_pause_body() holds the client back,
+ * postern_http_exchange_get_pending() and the drain func measure the other
+ * way. postern_http_exchange_finish() closes the connection after the queued
+ * bytes went out; postern_http_exchange_abort() closes it at once. The
+ * closed func is called if the client connection fails.
+ *
+ * Does nothing (with a warning) when the request is not an upgrade or a
+ * response began.
+ */
+void
+postern_http_exchange_upgrade (PosternHttpExchange *self, PosternHttpBodyFunc func, gpointer user_data)
+{
+  IMPL_OR_RETURN (self);
+  self->klass->upgrade (self->impl, self, func, user_data);
+}
+
+/**
+ * postern_http_exchange_pause_body:
+ * @self: an exchange
+ * @paused: %TRUE to stop delivering request body (or tunnel) bytes, %FALSE
+ *   to go on
+ *
+ * Backpressure for request bodies and tunnels: while paused the body
+ * callback is not called, and the front stops reading from the client once
+ * its fixed-size input buffer is full. Resuming delivers what was buffered
+ * from the main loop, never from inside this call.
+ */
+void
+postern_http_exchange_pause_body (PosternHttpExchange *self, gboolean paused)
+{
+  IMPL_OR_RETURN (self);
+  self->klass->pause_body (self->impl, paused);
+}
+
+/**
+ * postern_http_exchange_abort:
+ * @self: an exchange
+ *
+ * Gives up on the exchange: the client connection is closed at once, without
+ * completing a response that began (so the client sees a truncated answer,
+ * never a short one that looks complete), and no callback of this exchange
+ * is called any more. Use it when the source of a streamed response failed.
+ */
+void
+postern_http_exchange_abort (PosternHttpExchange *self)
+{
+  IMPL_OR_RETURN (self);
+  self->klass->abort (self->impl);
+}

@@ -31,6 +31,10 @@ typedef struct {
   void (*set_closed_func) (gpointer impl, PosternHttpExchange *exchange, PosternHttpNotify func, gpointer user_data);
   gboolean (*is_closed) (gpointer impl);
   void (*release) (gpointer impl);
+  gboolean (*is_upgrade) (gpointer impl);
+  void (*upgrade) (gpointer impl, PosternHttpExchange *exchange, PosternHttpBodyFunc func, gpointer user_data);
+  void (*pause_body) (gpointer impl, gboolean paused);
+  void (*abort) (gpointer impl);
 } PosternHttpExchangeImpl;
 
 PosternHttpExchange *postern_http_exchange_new (const PosternHttpExchangeImpl *impl_class,
@@ -50,10 +54,13 @@ guint              postern_http_router_add     (PosternHttpRouter  *self,
                                                 GError            **error);
 void               postern_http_router_remove  (PosternHttpRouter  *self,
                                                 guint               id);
+gboolean           postern_http_router_allow_upgrades (PosternHttpRouter *self,
+                                                       guint              id);
 gboolean           postern_http_router_lookup  (PosternHttpRouter  *self,
                                                 const gchar        *path,
                                                 PosternHttpHandler *handler,
-                                                gpointer           *user_data);
+                                                gpointer           *user_data,
+                                                gboolean           *upgrades);
 guint              postern_http_router_get_size (PosternHttpRouter *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PosternHttpRouter, postern_http_router_free)

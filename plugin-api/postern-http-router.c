@@ -15,6 +15,7 @@ typedef struct {
   PosternHttpHandler handler;
   gpointer user_data;
   GDestroyNotify destroy;
+  gboolean upgrades; /* the handler takes WebSocket upgrade requests */
 } Route;
 
 struct _PosternHttpRouter {
@@ -109,14 +110,29 @@ postern_http_router_remove (PosternHttpRouter *self, guint id)
 }
 
 gboolean
+postern_http_router_allow_upgrades (PosternHttpRouter *self, guint id)
+{
+  for (guint i = 0; i < self->routes->len; i++) {
+    Route *r = g_ptr_array_index (self->routes, i);
+    if (r->id == id) {
+      r->upgrades = TRUE;
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+gboolean
 postern_http_router_lookup (PosternHttpRouter *self, const gchar *path, PosternHttpHandler *handler,
-                            gpointer *user_data)
+                            gpointer *user_data, gboolean *upgrades)
 {
   for (guint i = 0; i < self->routes->len; i++) {
     Route *r = g_ptr_array_index (self->routes, i);
     if (strncmp (path, r->prefix, r->prefix_len) == 0) {
       *handler = r->handler;
       *user_data = r->user_data;
+      if (upgrades != NULL)
+        *upgrades = r->upgrades;
       return TRUE;
     }
   }

@@ -22,6 +22,18 @@ G_BEGIN_DECLS
  * response (e.g. server-sent events) with postern_http_exchange_begin(),
  * postern_http_exchange_write() and postern_http_exchange_finish().
  *
+ * A handler registered with postern_context_allow_http_upgrades() also
+ * gets WebSocket upgrade requests (postern_http_exchange_is_upgrade()); it
+ * answers with a normal response, or with postern_http_exchange_upgrade(),
+ * after which the connection is a raw byte tunnel both ways. Paths whose
+ * handler does not allow upgrades answer them 501 without calling it.
+ *
+ * Request bodies and tunnelled bytes can be paused
+ * (postern_http_exchange_pause_body()): the front then stops reading the
+ * client once its fixed input buffer is full, so a fast sender never makes
+ * anything buffer without bound. postern_http_exchange_abort() drops the
+ * client connection when a response cannot be completed.
+ *
  * Everything happens in the main loop; an exchange whose client went away
  * accepts further calls and ignores them.
  */
@@ -127,6 +139,14 @@ void                 postern_http_exchange_set_closed_func (PosternHttpExchange 
                                                            PosternHttpNotify      func,
                                                            gpointer               user_data);
 gboolean             postern_http_exchange_is_closed      (PosternHttpExchange   *self);
+
+gboolean             postern_http_exchange_is_upgrade     (PosternHttpExchange   *self);
+void                 postern_http_exchange_upgrade        (PosternHttpExchange   *self,
+                                                           PosternHttpBodyFunc    func,
+                                                           gpointer               user_data);
+void                 postern_http_exchange_pause_body     (PosternHttpExchange   *self,
+                                                           gboolean               paused);
+void                 postern_http_exchange_abort          (PosternHttpExchange   *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PosternHttpExchange, postern_http_exchange_unref)
 

@@ -17,6 +17,7 @@
  * only redirects). Non-blocking, driven by the front's epoll source:
  *
  *   TLS handshake -> read head -> handler (response, body) -> keep-alive
+ *                                          \-> 101: byte tunnel -> close
  *
  * One request at a time; pipelined bytes wait in the input buffer. Every
  * framing ambiguity is refused by the strict parser before a handler sees
@@ -48,6 +49,8 @@ struct _PosternFrontConn {
   ConnState state;
   gint64 deadline;
   GIOCondition watching;
+  gboolean broken;            /* a send failed: closing from the loop */
+  const gchar *broken_reason;
 
   guint8 *in; /* POSTERN_FRONT_BUFFER bytes while needed: idle streams hold none */
   gsize in_len;
@@ -65,6 +68,9 @@ struct _PosternFrontConn {
   PosternHttpBodyFunc body_func;
   gpointer body_data;
   gboolean body_done;
+  gboolean body_paused;
+  guint resume_id;     /* delivers buffered body bytes after a resume */
+  gboolean tunnel;     /* upgraded: the body is every byte the client sends */
   guint64 body_left;
   PosternHttpChunkDecoder chunk_decoder;
 
@@ -86,6 +92,7 @@ struct _PosternFrontConn {
 
 static void process_input (PosternFrontConn *conn);
 static void flush_output (PosternFrontConn *conn);
+static void watch_handling (PosternFrontConn *conn);
 static const PosternHttpExchangeImpl exchange_impl;
 
 static PosternFrontConn *
@@ -115,6 +122,8 @@ conn_unref (PosternFrontConn *conn)
 static void
 watch (PosternFrontConn *conn, GIOCondition events)
 {
+  if (conn->broken)
+    events = 0;
   if (conn->state == CONN_CLOSED || conn->watching == events)
     return;
   conn->watching = events;
@@ -194,6 +203,7 @@ postern_front_conn_close (PosternFrontConn *conn, const gchar *reason)
   closed_func = conn->response_complete ? NULL : conn->closed_func;
   conn->closed_func = NULL;
   conn->drain_func = NULL;
+  g_clear_handle_id (&conn->resume_id, g_source_remove);
   postern_epoll_source_remove (conn->front->epoll, conn->fd);
   g_hash_table_remove (conn->front->connections, conn);
   if (closed_func != NULL && conn->exchange != NULL)
@@ -322,6 +332,8 @@ reset_request (PosternFrontConn *conn)
   conn->head_request = FALSE;
   conn->body_func = NULL;
   conn->body_done = FALSE;
+  conn->body_paused = FALSE;
+  g_clear_handle_id (&conn->resume_id, g_source_remove);
   conn->response_started = FALSE;
   conn->response_complete = FALSE;
   conn->chunked_out = FALSE;
@@ -369,11 +381,34 @@ refill_from_file (PosternFrontConn *conn)
   return TRUE;
 }
 
+static gboolean
+close_later_cb (gpointer user_data)
+{
+  PosternFrontConn *conn = user_data;
+
+  postern_front_conn_close (conn, conn->broken_reason);
+  conn_unref (conn);
+  return G_SOURCE_REMOVE;
+}
+
+/* A send failed, perhaps inside a handler's write: the handler hears of it
+ * (closed func) from the main loop, never under its own call. */
+static void
+close_later (PosternFrontConn *conn, const gchar *reason)
+{
+  if (conn->broken)
+    return;
+  conn->broken = TRUE;
+  conn->broken_reason = reason;
+  watch (conn, 0);
+  g_idle_add (close_later_cb, conn_ref (conn));
+}
+
 static void
 flush_output (PosternFrontConn *conn)
 {
   conn_ref (conn);
-  while (conn->state != CONN_CLOSED) {
+  while (conn->state != CONN_CLOSED && !conn->broken) {
     gssize n;
 
     if (conn->out_sent == conn->out->len) {
@@ -385,25 +420,26 @@ flush_output (PosternFrontConn *conn)
     }
     n = transport_send (conn, conn->out->data + conn->out_sent, conn->out->len - conn->out_sent);
     if (n < 0 && errno == EAGAIN) {
-      watch (conn, G_IO_OUT | (conn->body_func != NULL && !conn->body_done ? G_IO_IN : 0));
+      watch (conn, G_IO_OUT | (conn->body_func != NULL && !conn->body_done && !conn->body_paused &&
+                                       conn->in_len < POSTERN_FRONT_BUFFER && !conn->peer_eof ? G_IO_IN : 0));
       if (conn->deadline == 0 || conn->state == CONN_HANDLING)
         set_deadline (conn, WRITE_STALL_TIMEOUT_S);
       conn_unref (conn);
       return;
     }
     if (n <= 0) {
-      postern_front_conn_close (conn, "client went away while sending");
+      close_later (conn, "client went away while sending");
       conn_unref (conn);
       return;
     }
     conn->out_sent += (gsize) n;
     set_deadline (conn, 0);
   }
-  if (conn->state == CONN_HANDLING) {
+  if (conn->state == CONN_HANDLING && !conn->broken) {
     if (conn->response_complete && conn->file_fd < 0) {
       response_sent (conn);
     } else {
-      watch (conn, G_IO_IN);
+      watch_handling (conn);
       if (conn->drain_func != NULL && conn->exchange != NULL)
         conn->drain_func (conn->exchange, conn->drain_data);
     }
@@ -486,18 +522,78 @@ consume_input (PosternFrontConn *conn, gsize n)
     g_clear_pointer (&conn->in, g_free);
 }
 
+/* Upgraded: whatever the client sent goes to the handler as it is, then
+ * the end once the client closed its side. */
+static void
+pump_tunnel (PosternFrontConn *conn)
+{
+  conn_ref (conn);
+  if (conn->in_len > 0 && conn->exchange != NULL) {
+    gsize len = conn->in_len;
+    conn->body_func (conn->exchange, conn->in, len, FALSE, conn->body_data);
+    if (conn->state != CONN_CLOSED)
+      consume_input (conn, len);
+  }
+  if (conn->state != CONN_CLOSED && conn->peer_eof && conn->in_len == 0 && !conn->body_done &&
+      !conn->body_paused && conn->exchange != NULL) {
+    conn->body_done = TRUE;
+    conn->body_func (conn->exchange, NULL, 0, TRUE, conn->body_data);
+  }
+  conn_unref (conn);
+}
+
 static void
 pump_body (PosternFrontConn *conn)
 {
   gsize used;
 
-  if (conn->body_func == NULL || conn->body_done || conn->in_len == 0)
+  if (conn->body_func == NULL || conn->body_done || conn->body_paused)
+    return;
+  if (conn->tunnel) {
+    pump_tunnel (conn);
+    return;
+  }
+  if (conn->in_len == 0)
     return;
   conn_ref (conn);
   used = deliver_body (conn, conn->in, conn->in_len);
   if (conn->state != CONN_CLOSED)
     consume_input (conn, used);
   conn_unref (conn);
+}
+
+/* While a request is handled the connection reads on (to take body bytes
+ * and to see the client leave) until the input buffer is full of bytes
+ * nobody takes now: that fixed buffer is all a fast sender can fill. */
+static void
+watch_handling (PosternFrontConn *conn)
+{
+  gboolean stalled = conn->body_done || conn->body_paused || conn->body_func == NULL;
+  gboolean full = conn->in_len == POSTERN_FRONT_BUFFER && stalled;
+
+  if (conn->state != CONN_HANDLING)
+    return;
+  watch (conn, (full || conn->peer_eof ? 0 : G_IO_IN) | (conn->out->len > conn->out_sent ? G_IO_OUT : 0));
+}
+
+static gboolean
+resume_cb (gpointer user_data)
+{
+  PosternFrontConn *conn = user_data;
+
+  conn->resume_id = 0;
+  conn_ref (conn);
+  pump_body (conn);
+  watch_handling (conn);
+  conn_unref (conn);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_resume (PosternFrontConn *conn)
+{
+  if (conn->resume_id == 0 && conn->state == CONN_HANDLING && (conn->in_len > 0 || conn->peer_eof))
+    conn->resume_id = g_idle_add (resume_cb, conn);
 }
 
 /* --- the exchange, as the plugin API sees it ------------------------- */
@@ -574,8 +670,7 @@ ex_read_body (gpointer impl, PosternHttpExchange *exchange, PosternHttpBodyFunc 
   if (conn->request.expect_continue && !conn->response_started)
     queue (conn, "HTTP/1.1 100 Continue\r\n\r\n", 25);
   pump_body (conn);
-  if (conn->state != CONN_CLOSED && !conn->body_done)
-    watch (conn, G_IO_IN | (conn->out->len > conn->out_sent ? G_IO_OUT : 0));
+  watch_handling (conn);
   if (conn->state != CONN_CLOSED && conn->out->len > conn->out_sent)
     flush_output (conn);
 }
@@ -724,6 +819,64 @@ ex_release (gpointer impl)
   }
 }
 
+static gboolean
+ex_is_upgrade (gpointer impl)
+{
+  return ((PosternFrontConn *) impl)->request.websocket;
+}
+
+static void
+ex_upgrade (gpointer impl, PosternHttpExchange *exchange, PosternHttpBodyFunc func, gpointer user_data)
+{
+  PosternFrontConn *conn = impl;
+  g_autoptr(GString) head = NULL;
+
+  if (!conn->request.websocket || conn->response_started || conn->state != CONN_HANDLING) {
+    g_warning ("refusing to upgrade %s: not an upgrade request, or a response began", conn->path);
+    return;
+  }
+  head = g_string_sized_new (256);
+  g_string_append_printf (head, "HTTP/1.1 101 Switching Protocols\r\nServer: postern\r\nDate: %s\r\n"
+                          "Connection: Upgrade\r\nUpgrade: websocket\r\n", conn->front->date);
+  if (conn->response_headers != NULL)
+    g_string_append_len (head, conn->response_headers->str, (gssize) conn->response_headers->len);
+  g_string_append (head, "\r\n");
+  queue (conn, head->str, head->len);
+  conn->response_started = TRUE;
+  conn->tunnel = TRUE;
+  conn->close_after = TRUE;
+  conn->body_done = FALSE;
+  conn->body_func = func;
+  conn->body_data = user_data;
+  /* Bytes the client sent behind its request reach @func from the loop. */
+  schedule_resume (conn);
+  flush_output (conn);
+}
+
+static void
+ex_pause_body (gpointer impl, gboolean paused)
+{
+  PosternFrontConn *conn = impl;
+
+  if (conn->body_paused == paused || conn->state != CONN_HANDLING)
+    return;
+  conn->body_paused = paused;
+  if (!paused)
+    schedule_resume (conn);
+  watch_handling (conn);
+}
+
+static void
+ex_abort (gpointer impl)
+{
+  PosternFrontConn *conn = impl;
+
+  conn->closed_func = NULL;
+  conn->drain_func = NULL;
+  conn->body_func = NULL;
+  postern_front_conn_close (conn, "aborted by the handler");
+}
+
 static const PosternHttpExchangeImpl exchange_impl = {
   .get_method = ex_get_method,
   .get_target = ex_get_target,
@@ -746,6 +899,10 @@ static const PosternHttpExchangeImpl exchange_impl = {
   .set_closed_func = ex_set_closed_func,
   .is_closed = ex_is_closed,
   .release = ex_release,
+  .is_upgrade = ex_is_upgrade,
+  .upgrade = ex_upgrade,
+  .pause_body = ex_pause_body,
+  .abort = ex_abort,
 };
 
 /* --- requests -------------------------------------------------------- */
@@ -789,6 +946,7 @@ dispatch (PosternFrontConn *conn)
 {
   PosternHttpHandler handler = NULL;
   gpointer handler_data = NULL;
+  gboolean upgrades = FALSE;
   const gchar *q = strchr (conn->request.target, '?');
 
   conn->path = q != NULL ? g_strndup (conn->request.target, (gsize) (q - conn->request.target))
@@ -813,12 +971,12 @@ dispatch (PosternFrontConn *conn)
     respond_simple (conn, SOUP_STATUS_NOT_IMPLEMENTED, NULL, "only the chunked transfer coding is supported");
     return;
   }
-  if (conn->request.websocket) {
-    respond_simple (conn, SOUP_STATUS_NOT_IMPLEMENTED, NULL, "WebSocket upgrades are not supported yet");
+  if (!postern_http_router_lookup (conn->front->router, conn->path, &handler, &handler_data, &upgrades)) {
+    respond_simple (conn, SOUP_STATUS_NOT_FOUND, NULL, NULL);
     return;
   }
-  if (!postern_http_router_lookup (conn->front->router, conn->path, &handler, &handler_data)) {
-    respond_simple (conn, SOUP_STATUS_NOT_FOUND, NULL, NULL);
+  if (conn->request.websocket && !upgrades) {
+    respond_simple (conn, SOUP_STATUS_NOT_IMPLEMENTED, NULL, "WebSocket upgrades are not served on this path");
     return;
   }
   conn->exchange = postern_http_exchange_new (&exchange_impl, conn);
@@ -886,11 +1044,17 @@ read_input (PosternFrontConn *conn)
 {
   if (conn->in == NULL)
     conn->in = g_malloc (POSTERN_FRONT_BUFFER);
-  while (conn->state != CONN_CLOSED && conn->in_len < POSTERN_FRONT_BUFFER) {
+  while (conn->state != CONN_CLOSED && conn->in_len < POSTERN_FRONT_BUFFER && !conn->peer_eof) {
     gssize n = transport_recv (conn, conn->in + conn->in_len, POSTERN_FRONT_BUFFER - conn->in_len);
 
     if (n < 0 && errno == EAGAIN)
       break;
+    if (n == 0 && conn->tunnel) {
+      /* The handler hears the end after the bytes before it; the other
+       * direction may still have bytes to deliver. */
+      conn->peer_eof = TRUE;
+      break;
+    }
     if (n <= 0) {
       conn->peer_eof = TRUE;
       postern_front_conn_close (conn, n == 0 ? "client closed" : "read error");
@@ -906,9 +1070,7 @@ read_input (PosternFrontConn *conn)
   if (conn->in_len == 0)
     g_clear_pointer (&conn->in, g_free);
   process_input (conn);
-  /* While a handler works, stop reading once the buffer is full. */
-  if (conn->state == CONN_HANDLING && conn->in_len == POSTERN_FRONT_BUFFER && conn->body_done)
-    watch (conn, conn->out->len > conn->out_sent ? G_IO_OUT : 0);
+  watch_handling (conn);
 }
 
 static void
@@ -935,11 +1097,16 @@ conn_io_cb (gint fd, GIOCondition condition, gpointer user_data)
   PosternFrontConn *conn = user_data;
 
   conn_ref (conn);
-  if (conn->state == CONN_HANDSHAKE) {
+  if (conn->broken) {
+    /* closing from the loop already */
+  } else if (conn->state == CONN_HANDSHAKE) {
     handshake (conn);
   } else {
     if ((condition & G_IO_OUT) && conn->state != CONN_CLOSED)
       flush_output (conn);
+    /* A hang-up after the client's end of a tunnel: nothing can go out either. */
+    if ((condition & (G_IO_HUP | G_IO_ERR)) && conn->peer_eof)
+      postern_front_conn_close (conn, "client hung up");
     if ((condition & (G_IO_IN | G_IO_HUP | G_IO_ERR)) && conn->state != CONN_CLOSED)
       read_input (conn);
   }

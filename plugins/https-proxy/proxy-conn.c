@@ -20,8 +20,11 @@ struct _ProxyConn {
   gboolean freed;
   ConnState state;
   GSocket *socket;
+  GPtrArray *addresses;  /* GSocketAddress*, the ones left to try follow next_address */
+  guint next_address;
   gnutls_session_t tls;
   gboolean verify;
+  gboolean session_taken;
   GSource *watch;
   GIOCondition watching;
   guint timeout_id;
@@ -34,6 +37,7 @@ struct _ProxyConn {
   GError *deferred;
   ProxyConnReadyFunc ready;
   ProxyConnReadFunc reader;
+  ProxyConnReadyFunc drained;
   gpointer user_data;
 };
 
@@ -64,6 +68,7 @@ conn_unref (ProxyConn *conn)
   if (conn->socket != NULL)
     g_socket_close (conn->socket, NULL);
   g_clear_object (&conn->socket);
+  g_ptr_array_unref (conn->addresses);
   g_byte_array_unref (conn->out);
   g_free (conn);
 }
@@ -140,6 +145,8 @@ handshake (ProxyConn *conn)
 static void
 flush (ProxyConn *conn)
 {
+  gboolean had_pending = conn->out->len > 0;
+
   while (conn->state == CONN_OPEN && conn->out->len > 0) {
     gsize len = conn->send_len > 0 ? conn->send_len : MIN (conn->out->len, SEND_CHUNK);
     ssize_t sent = gnutls_record_send (conn->tls, conn->out->data, len);
@@ -156,6 +163,8 @@ flush (ProxyConn *conn)
   }
   if (conn->state == CONN_OPEN)
     update_watch (conn);
+  if (conn->state == CONN_OPEN && had_pending && conn->out->len == 0 && !conn->in_send && conn->drained != NULL)
+    conn->drained (conn, NULL, conn->user_data);
 }
 
 static void
@@ -181,6 +190,44 @@ receive (ProxyConn *conn)
   }
 }
 
+/* Starts a TCP connect to the next address that takes one; FALSE with
+ * @error when none is left. */
+static gboolean
+connect_next (ProxyConn *conn, GError **error)
+{
+  g_autoptr(GError) last = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_HOST_NOT_FOUND, "no address for the node");
+
+  while (conn->next_address < conn->addresses->len) {
+    GSocketAddress *address = conn->addresses->pdata[conn->next_address++];
+
+    g_clear_error (&last);
+    if (conn->watch != NULL) {
+      g_source_destroy (conn->watch);
+      g_clear_pointer (&conn->watch, g_source_unref);
+    }
+    if (conn->socket != NULL)
+      g_socket_close (conn->socket, NULL);
+    g_clear_object (&conn->socket);
+    conn->socket = g_socket_new (g_socket_address_get_family (address), G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                 &last);
+    if (conn->socket == NULL)
+      continue;
+    g_socket_set_blocking (conn->socket, FALSE);
+    g_socket_set_option (conn->socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+    gnutls_transport_set_int (conn->tls, g_socket_get_fd (conn->socket));
+    /* Even an at-once connect waits for writability, so the callback never
+     * runs before proxy_conn_connect() returns. */
+    if (g_socket_connect (conn->socket, address, NULL, &last) ||
+        g_error_matches (last, G_IO_ERROR, G_IO_ERROR_PENDING)) {
+      conn->state = CONN_CONNECTING;
+      update_watch (conn);
+      return TRUE;
+    }
+  }
+  g_propagate_error (error, g_steal_pointer (&last));
+  return FALSE;
+}
+
 static gboolean
 socket_cb (GSocket *socket, GIOCondition condition, gpointer user_data)
 {
@@ -189,7 +236,13 @@ socket_cb (GSocket *socket, GIOCondition condition, gpointer user_data)
   if (conn->state == CONN_CONNECTING) {
     g_autoptr(GError) error = NULL;
     if (!g_socket_check_connect_result (conn->socket, &error)) {
-      fail (conn, g_steal_pointer (&error));
+      /* Another address may take it; else the last one's fault is reported. */
+      if (conn->next_address < conn->addresses->len) {
+        g_clear_error (&error);
+        connect_next (conn, &error);
+      }
+      if (error != NULL)
+        fail (conn, g_steal_pointer (&error));
     } else {
       conn->state = CONN_HANDSHAKE;
       handshake (conn);
@@ -270,8 +323,8 @@ deferred_fail_cb (gpointer user_data)
 }
 
 ProxyConn *
-proxy_conn_connect (GSocketAddress *address, const gchar *server_name, gnutls_certificate_credentials_t creds,
-                    gboolean verify, guint timeout_s, ProxyConnReadyFunc ready, gpointer user_data)
+proxy_conn_connect (GPtrArray *addresses, const gchar *server_name, gnutls_certificate_credentials_t creds,
+                    gboolean verify, GBytes *session, guint timeout_s, ProxyConnReadyFunc ready, gpointer user_data)
 {
   ProxyConn *conn = g_new0 (ProxyConn, 1);
   g_autoptr(GError) error = NULL;
@@ -281,14 +334,7 @@ proxy_conn_connect (GSocketAddress *address, const gchar *server_name, gnutls_ce
   conn->ready = ready;
   conn->user_data = user_data;
   conn->state = CONN_CONNECTING;
-  conn->socket = g_socket_new (g_socket_address_get_family (address), G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
-                               &error);
-  if (conn->socket == NULL) {
-    conn->idle_id = g_idle_add (deferred_fail_cb, conn);
-    return conn;
-  }
-  g_socket_set_blocking (conn->socket, FALSE);
-  g_socket_set_option (conn->socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+  conn->addresses = g_ptr_array_ref (addresses);
   gnutls_init (&conn->tls, GNUTLS_CLIENT | GNUTLS_NONBLOCK);
   gnutls_set_default_priority (conn->tls);
   gnutls_credentials_set (conn->tls, GNUTLS_CRD_CERTIFICATE, creds);
@@ -297,17 +343,18 @@ proxy_conn_connect (GSocketAddress *address, const gchar *server_name, gnutls_ce
     gnutls_server_name_set (conn->tls, GNUTLS_NAME_DNS, server_name, strlen (server_name));
   if (verify)
     gnutls_session_set_verify_cert (conn->tls, server_name, 0);
-  gnutls_transport_set_int (conn->tls, g_socket_get_fd (conn->socket));
+  if (session != NULL) {
+    gsize len = 0;
+    const void *data = g_bytes_get_data (session, &len);
+    /* Stale or foreign data only costs the resumption: a full handshake follows. */
+    gnutls_session_set_data (conn->tls, data, len);
+  }
   conn->verify = verify;
-  /* Even an at-once connect waits for writability, so the callback never
-   * runs before this returns. */
-  if (!g_socket_connect (conn->socket, address, NULL, &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PENDING)) {
+  if (!connect_next (conn, &error)) {
     conn->idle_id = g_idle_add (deferred_fail_cb, conn);
     return conn;
   }
   conn->timeout_id = g_timeout_add_seconds (timeout_s, timeout_cb, conn);
-  update_watch (conn);
   return conn;
 }
 
@@ -316,6 +363,12 @@ proxy_conn_set_reader (ProxyConn *conn, ProxyConnReadFunc func, gpointer user_da
 {
   conn->reader = func;
   conn->user_data = user_data;
+}
+
+void
+proxy_conn_set_drain (ProxyConn *conn, ProxyConnReadyFunc func)
+{
+  conn->drained = func;
 }
 
 static gboolean
@@ -362,6 +415,30 @@ proxy_conn_get_pending (ProxyConn *conn)
   return conn->out->len;
 }
 
+gboolean
+proxy_conn_is_resumed (ProxyConn *conn)
+{
+  return conn->tls != NULL && conn->state == CONN_OPEN && gnutls_session_is_resumed (conn->tls) != 0;
+}
+
+GBytes *
+proxy_conn_take_session (ProxyConn *conn)
+{
+  gnutls_datum_t data = { NULL, 0 };
+
+  if (conn->session_taken || conn->state != CONN_OPEN)
+    return NULL;
+  if (gnutls_protocol_get_version (conn->tls) == GNUTLS_TLS1_3 &&
+      !(gnutls_session_get_flags (conn->tls) & GNUTLS_SFLAGS_SESSION_TICKET))
+    return NULL;
+  if (gnutls_session_get_data2 (conn->tls, &data) < 0 || data.size == 0) {
+    gnutls_free (data.data);
+    return NULL;
+  }
+  conn->session_taken = TRUE;
+  return g_bytes_new_with_free_func (data.data, data.size, gnutls_free, data.data);
+}
+
 /* An idle pooled connection is reusable when it is open and the node sent
  * nothing (a readable idle connection is a close or garbage). */
 gboolean
@@ -380,6 +457,7 @@ proxy_conn_free (ProxyConn *conn)
   conn->freed = TRUE;
   conn->reader = NULL;
   conn->ready = NULL;
+  conn->drained = NULL;
   if (conn->state == CONN_OPEN)
     gnutls_bye (conn->tls, GNUTLS_SHUT_WR);
   conn->state = CONN_FAILED;

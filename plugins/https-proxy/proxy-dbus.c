@@ -58,6 +58,20 @@ on_list_nodes (ProxyDbusHttpsProxy *skeleton, GDBusMethodInvocation *invocation,
 }
 
 static gboolean
+on_get_stats (ProxyDbusHttpsProxy *skeleton, GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  ProxyDbus *self = user_data;
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{st}"));
+  g_variant_builder_add (&builder, "{st}", "max-queued-to-node", self->shared->max_queued);
+  g_variant_builder_add (&builder, "{st}", "tls-handshakes", self->shared->tls_handshakes);
+  g_variant_builder_add (&builder, "{st}", "tls-resumed", self->shared->tls_resumed);
+  proxy_dbus_https_proxy_complete_get_stats (skeleton, invocation, g_variant_builder_end (&builder));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
 on_add_node (ProxyDbusHttpsProxy *skeleton, GDBusMethodInvocation *invocation, const gchar *node, gpointer user_data)
 {
   ProxyDbus *self = user_data;
@@ -111,6 +125,7 @@ proxy_dbus_new (ProxyShared *shared, GError **error)
   self->shared = shared;
   self->skeleton = proxy_dbus_https_proxy_skeleton_new ();
   g_signal_connect (self->skeleton, "handle-list-nodes", G_CALLBACK (on_list_nodes), self);
+  g_signal_connect (self->skeleton, "handle-get-stats", G_CALLBACK (on_get_stats), self);
   g_signal_connect (self->skeleton, "handle-add-node", G_CALLBACK (on_add_node), self);
   g_signal_connect (self->skeleton, "handle-remove-node", G_CALLBACK (on_remove_node), self);
   g_signal_connect (self->skeleton, "handle-drain-node", G_CALLBACK (on_drain_node), self);

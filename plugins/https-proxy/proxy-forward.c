@@ -14,6 +14,8 @@
 #define MAX_RESPONSE_HEAD 65536
 /* Stop reading the node while this much waits for the client. */
 #define CLIENT_HIGH_WATER (256 * 1024)
+/* Stop reading the client while this much waits for the node. */
+#define UPSTREAM_HIGH_WATER (128 * 1024)
 /* An oversized body is read and dropped before the 413 goes out, so the
  * client sees the answer instead of a reset; beyond this much more it is
  * answered at once. */
@@ -32,7 +34,10 @@ typedef struct {
   gboolean has_body;
   gboolean chunked_up;        /* the body goes upstream chunked */
   gboolean idempotent;
+  gboolean websocket;         /* the client asked for an upgrade */
+  gboolean tunnel;            /* the node said 101: bytes flow both ways */
   gboolean reused;            /* the connection came from the pool */
+  gboolean resolving;         /* waiting for the node's name to resolve */
   gboolean request_sent;      /* at least the head went out */
   gboolean body_reading;
   gboolean refusing;          /* body too large: drained, then 413 */
@@ -77,6 +82,8 @@ forward_free (Forward *f)
   g_clear_handle_id (&f->idle_id, g_source_remove);
   if (f->conn != NULL)
     proxy_conn_free (f->conn);
+  if (f->resolving)
+    proxy_node_cancel_resolve (f->node, f);
   if (f->node != NULL) {
     f->node->active--;
     proxy_node_unref (f->node);
@@ -128,8 +135,10 @@ forward_end (Forward *f, guint error_status, const gchar *why)
   } else {
     postern_http_exchange_finish (f->exchange);
   }
-  if (f->body_reading && !f->body_done)
+  if ((f->body_reading || f->tunnel) && !f->body_done) {
     postern_http_exchange_read_body (f->exchange, discard_body_cb, NULL);
+    postern_http_exchange_pause_body (f->exchange, FALSE);
+  }
   forward_free (f);
 }
 
@@ -137,6 +146,23 @@ static void
 drop_conn (Forward *f)
 {
   g_clear_pointer (&f->conn, proxy_conn_free);
+}
+
+/* The node failed after the client got a head: the client connection is
+ * dropped, so a cut answer never looks complete to it. */
+static void
+forward_abort (Forward *f)
+{
+  if (f->done)
+    return;
+  f->done = TRUE;
+  drop_conn (f);
+  if (f->shared->access_log != NULL)
+    proxy_log_write (f->shared->access_log, f->exchange, f->upstream_status, f->bytes_sent,
+                     f->node ? f->node->name : NULL, f->upstream_status,
+                     f->upstream_started ? (g_get_monotonic_time () - f->upstream_started) / 1e6 : -1);
+  postern_http_exchange_abort (f->exchange);
+  forward_free (f);
 }
 
 /* After a fault with nothing sent to the client: another node when that
@@ -154,7 +180,7 @@ upstream_failed (Forward *f, const GError *error)
     proxy_node_failed (f->shared->nodes, f->node, error->message);
   postern_debug (f->shared->context, "upstream %s: %s", f->node->name, error->message);
   if (f->response_started) {
-    forward_end (f, 0, NULL);
+    forward_abort (f);
     return;
   }
   if (!may_have_reached || (f->idempotent && !f->has_body && f->in->len == 0)) {
@@ -221,14 +247,19 @@ static void
 response_complete (Forward *f, gboolean reusable)
 {
   ProxyConn *conn = g_steal_pointer (&f->conn);
+  PosternEventBus *bus = postern_context_get_event_bus (f->shared->context);
 
   g_clear_handle_id (&f->idle_id, g_source_remove);
   inspect_answer (f);
+  proxy_node_keep_session (f->node, conn);
   if (reusable && f->resp.keep_alive && (!f->has_body || f->body_done) && proxy_conn_get_pending (conn) == 0)
     proxy_node_put_idle (f->node, conn);
   else
     proxy_conn_free (conn);
   forward_end (f, 0, NULL);
+  /* A pin.failed just published, and the ban it may cause, are in force
+   * before the main loop accepts the client's next connection or request. */
+  postern_event_bus_flush (bus);
 }
 
 static void
@@ -332,6 +363,89 @@ client_length (Forward *f)
   return -1;
 }
 
+/* --- WebSocket tunnel ------------------------------------------------ */
+
+/* Bytes for the node wait in its connection's queue: once more than the
+ * high-water mark wait, the client is read no further until they drained. */
+static void
+hold_client_back (Forward *f)
+{
+  gsize pending = proxy_conn_get_pending (f->conn);
+
+  f->shared->max_queued = MAX (f->shared->max_queued, pending);
+  if (pending > UPSTREAM_HIGH_WATER)
+    postern_http_exchange_pause_body (f->exchange, TRUE);
+}
+
+static void
+tunnel_client_cb (PosternHttpExchange *exchange, const guint8 *data, gsize length, gboolean end, gpointer user_data)
+{
+  Forward *f = user_data;
+
+  if (f->conn == NULL)
+    return;
+  reset_idle (f);
+  if (length > 0)
+    proxy_conn_send (f->conn, data, length);
+  if (end) {
+    /* The client closed its side: once the node has what it sent, done. */
+    f->body_done = TRUE;
+    if (proxy_conn_get_pending (f->conn) == 0)
+      forward_end (f, 0, NULL);
+    return;
+  }
+  hold_client_back (f);
+}
+
+static void
+upstream_drained_cb (ProxyConn *conn, const GError *error, gpointer user_data)
+{
+  Forward *f = user_data;
+
+  if (f->tunnel && f->body_done) {
+    forward_end (f, 0, NULL);
+    return;
+  }
+  postern_http_exchange_pause_body (f->exchange, FALSE);
+}
+
+static gboolean
+start_tunnel (Forward *f, gsize head_len)
+{
+  const char *upgrade = soup_message_headers_get_list (f->resp.headers, "Upgrade");
+  const char *connection = soup_message_headers_get_list (f->resp.headers, "Connection");
+
+  if (upgrade == NULL || g_ascii_strcasecmp (upgrade, "websocket") != 0 || connection == NULL ||
+      !postern_http_list_has_token (connection, "upgrade")) {
+    g_autoptr(GError) bad = g_error_new_literal (POSTERN_HTTP_ERROR, 502, "101 without a WebSocket upgrade");
+    f->request_sent = TRUE;
+    f->idempotent = FALSE;
+    upstream_failed (f, bad);
+    return FALSE;
+  }
+  f->upstream_status = f->resp.status;
+  proxy_node_succeeded (f->shared->nodes, f->node);
+  soup_message_headers_foreach (f->resp.headers, copy_header, f);
+  f->tunnel = TRUE;
+  f->response_started = TRUE;
+  postern_http_exchange_set_drain_func (f->exchange, drain_cb, f);
+  postern_http_exchange_upgrade (f->exchange, tunnel_client_cb, f);
+  /* Frames the node sent right behind its 101. */
+  deliver (f, f->in->data + head_len, f->in->len - head_len);
+  g_byte_array_set_size (f->in, 0);
+  if (postern_http_exchange_get_pending (f->exchange) > CLIENT_HIGH_WATER)
+    proxy_conn_pause (f->conn, TRUE);
+  return FALSE;
+}
+
+static void
+tunnel_upstream_bytes (Forward *f, const guint8 *data, gsize len)
+{
+  deliver (f, data, len);
+  if (f->conn != NULL && postern_http_exchange_get_pending (f->exchange) > CLIENT_HIGH_WATER)
+    proxy_conn_pause (f->conn, TRUE);
+}
+
 static gboolean
 head_bytes (Forward *f)
 {
@@ -361,9 +475,13 @@ head_bytes (Forward *f)
       upstream_failed (f, error);
       return FALSE;
     }
+    if (f->resp.upgrade && f->websocket) {
+      f->have_resp = TRUE;
+      return start_tunnel (f, head_len);
+    }
     if (f->resp.interim || f->resp.upgrade) {
       /* 100 Continue and friends: the front speaks for itself. An upgrade
-       * was never asked for (the front refuses WebSocket for now). */
+       * only answers a WebSocket request. */
       gboolean upgrade = f->resp.upgrade;
       postern_http_response_clear (&f->resp);
       if (upgrade) {
@@ -403,6 +521,15 @@ read_cb (ProxyConn *conn, const guint8 *data, gsize length, const GError *error,
   Forward *f = user_data;
 
   if (error != NULL) {
+    if (f->tunnel) {
+      /* The node closed: the client gets what is queued, then the close. */
+      drop_conn (f);
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED))
+        forward_end (f, 0, NULL);
+      else
+        forward_abort (f);
+      return;
+    }
     if (f->have_resp && f->resp.body == POSTERN_HTTP_BODY_UNTIL_CLOSE &&
         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED)) {
       response_complete (f, FALSE);
@@ -412,6 +539,10 @@ read_cb (ProxyConn *conn, const guint8 *data, gsize length, const GError *error,
     return;
   }
   reset_idle (f);
+  if (f->tunnel) {
+    tunnel_upstream_bytes (f, data, length);
+    return;
+  }
   if (f->have_resp) {
     body_bytes (f, data, length);
     return;
@@ -462,6 +593,8 @@ body_cb (PosternHttpExchange *exchange, const guint8 *data, gsize length, gboole
   } else {
     proxy_conn_send (f->conn, data, length);
   }
+  if (f->conn != NULL && !end)
+    hold_client_back (f);
 }
 
 static void
@@ -475,7 +608,17 @@ connected_cb (ProxyConn *conn, const GError *error, gpointer user_data)
     upstream_failed (f, error);
     return;
   }
+  if (!f->reused) {
+    gboolean resumed = proxy_conn_is_resumed (conn);
+    if (resumed)
+      f->shared->tls_resumed++;
+    else
+      f->shared->tls_handshakes++;
+    postern_debug (f->shared->context, "new TLS connection to %s: %s", f->node->name,
+                   resumed ? "session resumed" : "full handshake");
+  }
   proxy_conn_set_reader (conn, read_cb, f);
+  proxy_conn_set_drain (conn, upstream_drained_cb);
   f->request_sent = TRUE;
   f->upstream_started = g_get_monotonic_time ();
   reset_idle (f);
@@ -484,6 +627,21 @@ connected_cb (ProxyConn *conn, const GError *error, gpointer user_data)
     f->body_reading = TRUE;
     postern_http_exchange_read_body (f->exchange, body_cb, f);
   }
+}
+
+static void
+resolved_cb (ProxyNode *node, const GError *error, gpointer user_data)
+{
+  Forward *f = user_data;
+
+  f->resolving = FALSE;
+  if (error != NULL) {
+    f->request_sent = FALSE;
+    upstream_failed (f, error);
+    return;
+  }
+  f->conn = proxy_conn_connect (node->addresses, node->host, f->shared->creds, f->shared->verify, node->tls_session,
+                                f->shared->connect_timeout_s, connected_cb, f);
 }
 
 static void
@@ -505,8 +663,8 @@ try_node (Forward *f)
     connected_cb (f->conn, NULL, f);
     return;
   }
-  f->conn = proxy_conn_connect (f->node->address, f->node->host, f->shared->creds, f->shared->verify,
-                                f->shared->connect_timeout_s, connected_cb, f);
+  f->resolving = TRUE;
+  proxy_node_resolve (f->node, resolved_cb, f);
 }
 
 static void
@@ -567,6 +725,7 @@ proxy_forward_start (ProxyShared *shared, PosternHttpExchange *exchange)
   f->started = g_get_monotonic_time ();
   f->idempotent = method_is_idempotent (postern_http_exchange_get_method (exchange));
   f->has_body = postern_http_exchange_has_body (exchange);
+  f->websocket = postern_http_exchange_is_upgrade (exchange);
   f->call = proxy_inspect_call (postern_http_exchange_get_path (exchange), &f->alias);
   f->token = proxy_inspect_request_token (postern_http_exchange_get_header (exchange, "token"),
                                           postern_http_exchange_get_query (exchange));
@@ -583,6 +742,9 @@ proxy_forward_start (ProxyShared *shared, PosternHttpExchange *exchange)
   else
     g_string_append_printf (f->head, "X-Forwarded-For: %s\r\n", ip);
   g_string_append_printf (f->head, "X-Real-IP: %s\r\nX-Forwarded-Proto: https\r\n", ip);
+  /* Upgrade is hop-by-hop: only a WebSocket upgrade is asked of the node. */
+  if (f->websocket)
+    g_string_append (f->head, "Connection: Upgrade\r\nUpgrade: websocket\r\n");
   if (f->has_body) {
     if (length != NULL && g_ascii_string_to_unsigned (length, 10, 0, G_MAXUINT64, &declared, NULL)) {
       if (shared->max_body > 0 && declared > shared->max_body) {

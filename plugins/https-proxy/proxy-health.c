@@ -17,6 +17,7 @@ typedef struct {
 static void
 probe_free (Probe *probe)
 {
+  proxy_node_cancel_resolve (probe->node, probe);
   probe->node->probing = FALSE;
   proxy_node_unref (probe->node);
   proxy_conn_free (probe->conn);
@@ -49,6 +50,20 @@ probe_done_cb (ProxyConn *conn, const GError *error, gpointer user_data)
   g_ptr_array_remove_fast (probe->health->probes, probe);
 }
 
+static void
+probe_resolved_cb (ProxyNode *node, const GError *error, gpointer user_data)
+{
+  Probe *probe = user_data;
+  ProxyShared *shared = probe->health->shared;
+
+  if (error != NULL) {
+    probe_done_cb (NULL, error, probe);
+    return;
+  }
+  probe->conn = proxy_conn_connect (node->addresses, node->host, shared->creds, shared->verify, node->tls_session,
+                                    shared->connect_timeout_s, probe_done_cb, probe);
+}
+
 static gboolean
 tick_cb (gpointer user_data)
 {
@@ -65,8 +80,7 @@ tick_cb (gpointer user_data)
     probe->node = proxy_node_ref (node);
     node->probing = TRUE;
     g_ptr_array_add (self->probes, probe);
-    probe->conn = proxy_conn_connect (node->address, node->host, self->shared->creds, self->shared->verify,
-                                      self->shared->connect_timeout_s, probe_done_cb, probe);
+    proxy_node_resolve (node, probe_resolved_cb, probe);
   }
   return G_SOURCE_CONTINUE;
 }

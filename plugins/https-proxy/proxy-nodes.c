@@ -8,6 +8,13 @@
 /* A learned token outlives its announced lifetime by this much, so a late
  * refresh still finds its node. */
 #define TOKEN_GRACE_S 120
+/* A name is looked up again when it is used this long after its lookup. */
+#define RESOLVE_TTL_S 60
+
+typedef struct {
+  ProxyNodeResolvedFunc func;
+  gpointer user_data;
+} ResolveWaiter;
 
 typedef struct {
   ProxyNode *node;
@@ -42,7 +49,9 @@ proxy_node_unref (ProxyNode *node)
   if (node == NULL || --node->ref > 0)
     return;
   g_queue_clear_full (&node->idle, (GDestroyNotify) proxy_conn_free);
-  g_clear_object (&node->address);
+  g_clear_pointer (&node->addresses, g_ptr_array_unref);
+  g_array_unref (node->resolve_waiters);
+  g_clear_pointer (&node->tls_session, g_bytes_unref);
   g_free (node->name);
   g_free (node->host);
   g_free (node);
@@ -55,7 +64,7 @@ token_entry_free (TokenEntry *entry)
   g_free (entry);
 }
 
-/* HOST[:PORT] or [V6][:PORT]; a name is resolved now, once. */
+/* HOST[:PORT] or [V6][:PORT]; a name is resolved later, asynchronously. */
 static ProxyNode *
 parse_node (const gchar *spec, GError **error)
 {
@@ -83,24 +92,17 @@ parse_node (const gchar *spec, GError **error)
                            g_str_is_ascii (host)))
     goto bad;
   ip = g_inet_address_new_from_string (host);
-  if (ip == NULL) {
-    g_autoptr(GList) addresses = NULL;
-    g_autoptr(GError) local = NULL;
-    addresses = g_resolver_lookup_by_name (g_resolver_get_default (), host, NULL, &local);
-    if (addresses == NULL) {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "node %s: %s", spec, local->message);
-      return NULL;
-    }
-    ip = g_object_ref (addresses->data);
-    g_list_free_full (g_steal_pointer (&addresses), g_object_unref);
-  }
   node = g_new0 (ProxyNode, 1);
   node->ref = 1;
   node->host = g_steal_pointer (&host);
   node->port = (guint16) port;
   node->name = strchr (node->host, ':') ? g_strdup_printf ("[%s]:%u", node->host, node->port)
                                         : g_strdup_printf ("%s:%u", node->host, node->port);
-  node->address = g_inet_socket_address_new (ip, node->port);
+  node->resolve_waiters = g_array_new (FALSE, FALSE, sizeof (ResolveWaiter));
+  if (ip != NULL) {
+    node->addresses = g_ptr_array_new_with_free_func (g_object_unref);
+    g_ptr_array_add (node->addresses, g_inet_socket_address_new (ip, node->port));
+  }
   g_queue_init (&node->idle);
   return node;
 
@@ -189,6 +191,8 @@ proxy_nodes_set_list (ProxyNodes *self, GPtrArray *nodes)
     ProxyNode *fresh = nodes->pdata[i];
     ProxyNode *old = proxy_nodes_find (self, fresh->name);
     g_ptr_array_add (merged, proxy_node_ref (old != NULL ? old : fresh));
+    if (old == NULL)
+      proxy_node_resolve (fresh, NULL, NULL);
   }
   for (guint i = 0; i < self->nodes->len; i++) {
     ProxyNode *node = self->nodes->pdata[i];
@@ -213,6 +217,7 @@ proxy_nodes_add (ProxyNodes *self, const gchar *spec, GError **error)
     return FALSE;
   }
   g_ptr_array_add (self->nodes, node);
+  proxy_node_resolve (node, NULL, NULL);
   return TRUE;
 }
 
@@ -405,5 +410,86 @@ proxy_node_put_idle (ProxyNode *node, ProxyConn *conn)
     return;
   }
   proxy_conn_set_reader (conn, NULL, NULL);
+  proxy_conn_set_drain (conn, NULL);
   g_queue_push_head (&node->idle, conn);
+}
+
+static void
+lookup_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  ProxyNode *node = user_data;
+  g_autoptr(GError) error = NULL;
+  GList *found = g_resolver_lookup_by_name_finish (G_RESOLVER (source), result, &error);
+  g_autoptr(GArray) waiters = node->resolve_waiters;
+
+  node->resolving = FALSE;
+  node->resolve_waiters = g_array_new (FALSE, FALSE, sizeof (ResolveWaiter));
+  if (found != NULL) {
+    g_clear_pointer (&node->addresses, g_ptr_array_unref);
+    node->addresses = g_ptr_array_new_with_free_func (g_object_unref);
+    for (GList *l = found; l != NULL; l = l->next)
+      g_ptr_array_add (node->addresses, g_inet_socket_address_new (l->data, node->port));
+    node->resolved_at = g_get_monotonic_time ();
+    g_resolver_free_addresses (found);
+    g_debug ("node %s resolved to %u address(es)", node->name, node->addresses->len);
+  } else if (node->addresses != NULL) {
+    /* Keep the last answer: a DNS hiccup is no reason to lose the node. */
+    g_warning ("node %s: %s; keeping its last addresses", node->name, error->message);
+    g_clear_error (&error);
+  } else {
+    g_prefix_error (&error, "node %s: ", node->name);
+  }
+  for (guint i = 0; i < waiters->len; i++) {
+    ResolveWaiter *w = &g_array_index (waiters, ResolveWaiter, i);
+    w->func (node, error, w->user_data);
+  }
+  proxy_node_unref (node);
+}
+
+void
+proxy_node_resolve (ProxyNode *node, ProxyNodeResolvedFunc func, gpointer user_data)
+{
+  gboolean stale = node->resolved_at != 0 &&
+                   g_get_monotonic_time () - node->resolved_at > RESOLVE_TTL_S * G_USEC_PER_SEC;
+
+  if (node->addresses == NULL || stale) {
+    if (!node->resolving) {
+      node->resolving = TRUE;
+      g_resolver_lookup_by_name_async (g_resolver_get_default (), node->host, NULL, lookup_cb, proxy_node_ref (node));
+    }
+  }
+  if (func == NULL)
+    return;
+  if (node->addresses != NULL) {
+    func (node, NULL, user_data);
+    return;
+  }
+  g_array_append_val (node->resolve_waiters, ((ResolveWaiter) { func, user_data }));
+}
+
+void
+proxy_node_cancel_resolve (ProxyNode *node, gpointer user_data)
+{
+  for (guint i = node->resolve_waiters->len; i-- > 0;) {
+    if (g_array_index (node->resolve_waiters, ResolveWaiter, i).user_data == user_data)
+      g_array_remove_index (node->resolve_waiters, i);
+  }
+}
+
+void
+proxy_node_keep_session (ProxyNode *node, ProxyConn *conn)
+{
+  GBytes *session = proxy_conn_take_session (conn);
+
+  if (session == NULL)
+    return;
+  g_clear_pointer (&node->tls_session, g_bytes_unref);
+  node->tls_session = session;
+}
+
+void
+proxy_nodes_forget_sessions (ProxyNodes *self)
+{
+  for (guint i = 0; i < self->nodes->len; i++)
+    g_clear_pointer (&((ProxyNode *) self->nodes->pdata[i])->tls_session, g_bytes_unref);
 }

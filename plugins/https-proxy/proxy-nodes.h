@@ -28,7 +28,11 @@ typedef struct {
   gchar *name;            /* host:port as configured */
   gchar *host;
   guint16 port;
-  GSocketAddress *address;
+  GPtrArray *addresses;   /* GSocketAddress*; NULL until a name is resolved */
+  gint64 resolved_at;     /* monotonic µs */
+  gboolean resolving;
+  GArray *resolve_waiters;
+  GBytes *tls_session;    /* to resume the next connection with */
   ProxyNodeState state;
   gboolean removed;       /* no longer configured: finishes what it has */
   GQueue idle;            /* ProxyConn*, keep-alive pool */
@@ -42,6 +46,12 @@ typedef struct {
   guint probe_failures;
   gboolean probing;
 } ProxyNode;
+
+/* @error is set when the node's name could not be resolved (and no
+ * earlier answer is known). */
+typedef void (*ProxyNodeResolvedFunc) (ProxyNode    *node,
+                                       const GError *error,
+                                       gpointer      user_data);
 
 /* Publishes node state changes (node, state, reason). */
 typedef void (*ProxyNodeStateFunc) (ProxyNode   *node,
@@ -103,6 +113,21 @@ void         proxy_node_set_state       (ProxyNodes     *self,
                                          ProxyNode      *node,
                                          ProxyNodeState  state,
                                          const gchar    *reason);
+
+/* Calls @func once the node has addresses: at once when it has some (a name
+ * resolved long ago is looked up again in the background), else when the
+ * asynchronous lookup ends. @func may be NULL to only start a lookup. */
+void         proxy_node_resolve         (ProxyNode             *node,
+                                         ProxyNodeResolvedFunc  func,
+                                         gpointer               user_data);
+void         proxy_node_cancel_resolve  (ProxyNode *node,
+                                         gpointer   user_data);
+
+/* Keeps @conn's TLS session data, if it has new data, for the next connection. */
+void         proxy_node_keep_session    (ProxyNode *node,
+                                         ProxyConn *conn);
+/* Forgets every node's session, e.g. when the trust settings changed. */
+void         proxy_nodes_forget_sessions (ProxyNodes *self);
 
 ProxyConn   *proxy_node_take_idle       (ProxyNode *node);
 void         proxy_node_put_idle        (ProxyNode *node,

@@ -176,6 +176,9 @@ apply (ProxyPlugin *self, PosternConfig *config, Prepared *p)
   s->nodes->fail_timeout_s = (guint) postern_config_get_integer (config, "fail-timeout");
   if (s->creds != NULL)
     g_ptr_array_add (self->old_creds, s->creds);
+  /* A session resumes without a certificate check: none outlives a change
+   * of trust settings. */
+  proxy_nodes_forget_sessions (s->nodes);
   s->creds = g_steal_pointer (&p->creds);
   s->verify = postern_config_get_string (config, "upstream-ca")[0] != '\0';
   s->max_body = (guint64) postern_config_get_integer (config, "max-body-size");
@@ -209,6 +212,7 @@ add_handlers (ProxyPlugin *self, PosternConfig *config, GError **error)
     id = postern_context_add_http_handler (self->shared.context, paths[i], handle, self, NULL, error);
     if (id == 0)
       return FALSE;
+    postern_context_allow_http_upgrades (self->shared.context, id);
     g_array_append_val (self->handler_ids, id);
   }
   return TRUE;

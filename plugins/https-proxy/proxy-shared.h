@@ -20,6 +20,9 @@ typedef struct {
   guint connect_timeout_s;
   FILE *access_log;
   GHashTable *forwards;   /* requests in flight, ended when the plugin stops */
+  guint64 max_queued;     /* most bytes ever waiting for one node connection */
+  guint64 tls_handshakes; /* new connections to nodes: full handshakes */
+  guint64 tls_resumed;    /* and resumed sessions */
 } ProxyShared;
 
 G_END_DECLS

@@ -364,6 +364,8 @@ pinban_reload (gpointer plugin, PosternContext *context, PosternConfig *new_conf
   lifted = pinban_tracker_lift_ignored (self->tracker);
   for (guint i = 0; i < lifted->len; i++)
     announce_lift (self, g_ptr_array_index (lifted, i));
+  /* Lifted when the reload is answered. */
+  postern_event_bus_flush (self->bus);
   bans_changed (self);
   return TRUE;
 }

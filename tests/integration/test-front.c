@@ -455,6 +455,24 @@ test_bad_certificate (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (log, "not for other.example"));
 }
 
+/* The httptest plugin never allowed upgrades: the front answers for it. */
+static void
+test_websocket_refused (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *hello = url (f, "/t/hello");
+  g_autofree gchar *nope = url (f, "/nowhere");
+  g_autofree gchar *out = NULL, *missing = NULL;
+
+  g_assert_cmpint (curl (f, &out, NULL, "-i", "-H", "Connection: Upgrade", "-H", "Upgrade: websocket", "-H",
+                         "Sec-WebSocket-Version: 13", "-H", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", hello, NULL),
+                   ==, 0);
+  g_assert_true (g_str_has_prefix (out, "HTTP/1.1 501 Not Implemented\r\n"));
+  g_assert_nonnull (strstr (out, "WebSocket upgrades are not served on this path"));
+  g_assert_cmpint (curl (f, &missing, NULL, "-i", "-H", "Connection: Upgrade", "-H", "Upgrade: websocket", nope, NULL),
+                   ==, 0);
+  g_assert_true (g_str_has_prefix (missing, "HTTP/1.1 404 Not Found\r\n"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -470,6 +488,7 @@ main (int argc, char **argv)
   ADD ("/front/bad-requests", test_bad_requests);
   ADD ("/front/certificate-reload", test_certificate_reload);
   ADD ("/front/bad-certificate", test_bad_certificate);
+  ADD ("/front/websocket-refused", test_websocket_refused);
 #undef ADD
   return g_test_run ();
 }

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The proxy for real: three demo Conferencing Nodes, posternd with the
  * https-proxy plugin, curl as the client. */
+#include <libsoup/soup.h>
 #include <postern.h>
 #include <postern-test-daemon.h>
+#include <postern-test-events.h>
+#include "ticket-node.h"
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,54 +23,26 @@ typedef struct {
   guint16 http_port;
   gchar *ca;
   gchar *access_log;
-  GPtrArray *events;  /* GVariant* (sv) of the daemon's Event signal */
-  guint event_sub;
+  PosternTestEvents *events;
 } Fixture;
 
-/* Starts a demo node on a port of its choosing; returns "127.0.0.1:PORT". */
 static gchar *
-start_node (GSubprocess **out)
-{
-  g_autoptr(GSubprocessLauncher) launcher = postern_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDataInputStream) lines = NULL;
-  g_autofree gchar *line = NULL;
-  const gchar *prefix = "listening on https://";
-  const gchar *at;
-  GSubprocess *node;
-
-  node = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("DEMO_NODE"), "--listen", "127.0.0.1:0", NULL);
-  g_assert_no_error (error);
-  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (node));
-  line = g_data_input_stream_read_line (lines, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (line);
-  at = strstr (line, prefix);
-  g_assert_nonnull (at);
-  *out = node;
-  return g_strndup (at + strlen (prefix), strlen (at + strlen (prefix)) - 1); /* drop the trailing / */
-}
-
-static void
-event_cb (GDBusConnection *connection, const gchar *sender, const gchar *path, const gchar *interface,
-          const gchar *signal, GVariant *parameters, gpointer user_data)
-{
-  Fixture *f = user_data;
-
-  g_ptr_array_add (f->events, g_variant_ref (parameters));
-}
-
-static gchar *
-dropin (Fixture *f, guint first, guint count)
+dropin_with_limit (Fixture *f, guint first, guint count, guint64 max_body)
 {
   g_autoptr(GString) nodes = g_string_new (NULL);
 
   for (guint i = first; i < first + count; i++)
     g_string_append_printf (nodes, "%s%s", nodes->len ? ";" : "", f->node_names[i]);
   return g_strdup_printf ("[core]\nfqdn = localhost\nhttps-listen = 127.0.0.1:%u\nhttp-listen = 127.0.0.1:%u\n\n"
-                          "[https-proxy]\nnodes = %s\nmax-body-size = 65536\nmax-fails = 1\nfail-timeout = 300\n"
-                          "health-interval = 0\naccess-log = %s\n",
-                          f->https_port, f->http_port, nodes->str, f->access_log);
+                          "[https-proxy]\nnodes = %s\nmax-body-size = %" G_GUINT64_FORMAT "\nmax-fails = 1\n"
+                          "fail-timeout = 300\nhealth-interval = 0\naccess-log = %s\n",
+                          f->https_port, f->http_port, nodes->str, max_body, f->access_log);
+}
+
+static gchar *
+dropin (Fixture *f, guint first, guint count)
+{
+  return dropin_with_limit (f, first, count, 65536);
 }
 
 static void
@@ -84,7 +59,7 @@ fixture_setup (Fixture *f, gconstpointer data)
   g_autofree gchar *conf = NULL;
 
   for (guint i = 0; i < N_NODES; i++)
-    f->node_names[i] = start_node (&f->nodes[i]);
+    f->nodes[i] = postern_test_demo_node_start (&f->node_names[i]);
   f->d = postern_test_daemon_new (g_getenv ("HTTPS_PROXY_PLUGIN_DIR"));
   f->https_port = postern_test_free_tcp_port ();
   f->http_port = postern_test_free_tcp_port ();
@@ -94,16 +69,13 @@ fixture_setup (Fixture *f, gconstpointer data)
   g_assert_true (postern_test_daemon_start (f->d, &error));
   g_assert_no_error (error);
   save_ca (f);
-  f->events = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
-  f->event_sub = g_dbus_connection_signal_subscribe (f->d->connection, NULL, "org.postern.Postern1", "Event",
-                                                     "/org/postern/Postern1", NULL, G_DBUS_SIGNAL_FLAGS_NONE,
-                                                     event_cb, f, NULL);
+  f->events = postern_test_events_new (f->d->connection);
 }
 
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  g_dbus_connection_signal_unsubscribe (f->d->connection, f->event_sub);
+  postern_test_events_free (f->events);
   /* A clean exit: under ASan a leak or fault in the daemon fails here. */
   if (postern_test_daemon_stop (f->d) != 0) {
     g_autofree gchar *log = postern_test_daemon_read_log (f->d);
@@ -119,7 +91,6 @@ fixture_teardown (Fixture *f, gconstpointer data)
     }
     g_free (f->node_names[i]);
   }
-  g_ptr_array_unref (f->events);
   g_free (f->ca);
   g_free (f->access_log);
 }
@@ -226,37 +197,21 @@ total_requests (Fixture *f)
   return total;
 }
 
-static GVariant *
-wait_event (Fixture *f, const gchar *name, guint index)
+static guint64
+proxy_stat (Fixture *f, const gchar *name)
 {
-  gint64 deadline = g_get_monotonic_time () + WAIT_US;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) stats = NULL;
+  guint64 value = 0;
 
-  while (g_get_monotonic_time () < deadline) {
-    guint seen = 0;
-    for (guint i = 0; i < f->events->len; i++) {
-      const gchar *n;
-      g_variant_get_child (f->events->pdata[i], 0, "&s", &n);
-      if (g_str_equal (n, name) && seen++ == index)
-        return f->events->pdata[i];
-    }
-    g_main_context_iteration (NULL, TRUE);
-  }
-  g_assert_not_reached ();
-}
-
-static guint
-count_events (Fixture *f, const gchar *name)
-{
-  guint count = 0;
-
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-  for (guint i = 0; i < f->events->len; i++) {
-    const gchar *n;
-    g_variant_get_child (f->events->pdata[i], 0, "&s", &n);
-    count += g_str_equal (n, name);
-  }
-  return count;
+  reply = g_dbus_connection_call_sync (f->d->connection, "org.postern.Postern1", "/org/postern/Postern1/https_proxy",
+                                       "org.postern.Postern1.HttpsProxy", "GetStats", NULL,
+                                       G_VARIANT_TYPE ("(a{st})"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+  stats = g_variant_get_child_value (reply, 0);
+  g_assert_true (g_variant_lookup (stats, name, "t", &value));
+  return value;
 }
 
 static void
@@ -268,7 +223,6 @@ test_pin_flow (Fixture *f, gconstpointer data)
   g_autofree gchar *guest = request_token (f, "meet", "5678");
   g_autofree gchar *open = request_token (f, "open", NULL);
   g_autofree gchar *role = NULL, *guest_role = NULL, *reason = NULL, *alias = NULL, *client = NULL, *path = NULL;
-  GVariant *event;
   g_autoptr(GVariant) payload = NULL;
 
   g_assert_cmpuint (status_of (none), ==, 403);
@@ -285,14 +239,14 @@ test_pin_flow (Fixture *f, gconstpointer data)
 
   /* Events come in publish order: the PIN-less 403 came first and must
    * not be the failure seen. */
-  event = wait_event (f, "pin.failed", 0);
-  g_variant_get_child (event, 1, "v", &payload);
+  payload = postern_test_events_wait (f->events, "pin.failed", NULL, 0);
+  g_assert_nonnull (payload);
   g_variant_get (payload, "(ssss)", &client, &alias, &path, &reason);
   g_assert_cmpstr (client, ==, "127.0.0.1");
   g_assert_cmpstr (alias, ==, "meet");
   g_assert_cmpstr (path, ==, API "meet/request_token");
   g_assert_cmpstr (reason, ==, "invalid-pin");
-  g_assert_cmpuint (count_events (f, "pin.failed"), ==, 1);
+  g_assert_cmpuint (postern_test_events_count (f->events, "pin.failed"), ==, 1);
 }
 
 static void
@@ -389,6 +343,50 @@ test_event_stream (Fixture *f, gconstpointer data)
   g_subprocess_wait (stream, NULL, NULL);
 }
 
+/* The node dies in the middle of a stream: the proxy aborts the client's
+ * connection, so curl sees a cut answer (exit 18), never a clean end. */
+static void
+test_stream_node_dies (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *answer = request_token (f, "open", NULL);
+  g_autofree gchar *token = json_string (answer, "token");
+  g_autofree gchar *issuer = node_of (answer);
+  g_autofree gchar *path = g_strdup_printf (API "open/events?token=%s", token);
+  g_autofree gchar *u = url (f, path);
+  g_autoptr(GPtrArray) argv = curl_argv (f);
+  g_autoptr(GSubprocessLauncher) launcher = postern_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GSubprocess) stream = NULL;
+  g_autoptr(GDataInputStream) lines = NULL;
+  g_autoptr(GError) error = NULL;
+  guint events = 0;
+  gint victim = -1;
+
+  for (guint i = 0; i < N_NODES; i++)
+    if (g_str_equal (f->node_names[i], issuer))
+      victim = (gint) i;
+  g_assert_cmpint (victim, >=, 0);
+  g_ptr_array_add (argv, g_strdup ("--no-buffer"));
+  g_ptr_array_add (argv, g_strdup (u));
+  g_ptr_array_add (argv, NULL);
+  stream = g_subprocess_launcher_spawnv (launcher, (const gchar *const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (stream));
+  while (events < 2) {
+    g_autofree gchar *line = g_data_input_stream_read_line (lines, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (line);
+    if (g_str_has_prefix (line, "event: "))
+      events++;
+  }
+  g_subprocess_force_exit (f->nodes[victim]);
+  g_subprocess_wait (f->nodes[victim], NULL, NULL);
+  g_clear_object (&f->nodes[victim]);
+  g_assert_true (g_subprocess_wait (stream, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (stream));
+  g_assert_cmpint (g_subprocess_get_exit_status (stream), ==, 18);
+}
+
 static void
 test_body_limits (Fixture *f, gconstpointer data)
 {
@@ -429,7 +427,6 @@ test_failover (Fixture *f, gconstpointer data)
   g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GVariant) payload = NULL;
   g_autofree gchar *node = NULL, *state = NULL, *reason = NULL;
-  GVariant *event;
 
   g_subprocess_force_exit (f->nodes[1]);
   g_subprocess_wait (f->nodes[1], NULL, NULL);
@@ -441,8 +438,8 @@ test_failover (Fixture *f, gconstpointer data)
   }
   g_assert_false (g_hash_table_contains (seen, dead));
   g_assert_cmpuint (g_hash_table_size (seen), ==, N_NODES - 1);
-  event = wait_event (f, "upstream.state", 0);
-  g_variant_get_child (event, 1, "v", &payload);
+  payload = postern_test_events_wait (f->events, "upstream.state", NULL, 0);
+  g_assert_nonnull (payload);
   g_variant_get (payload, "(sss)", &node, &state, &reason);
   g_assert_cmpstr (node, ==, dead);
   g_assert_cmpstr (state, ==, "down");
@@ -593,6 +590,7 @@ test_infinity_api (Fixture *f, gconstpointer data)
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) p = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) payload = NULL;
   g_autofree gchar *out = NULL, *err = NULL;
 
   if (node == NULL || !g_file_test (package, G_FILE_TEST_EXISTS)) {
@@ -613,8 +611,301 @@ test_infinity_api (Fixture *f, gconstpointer data)
   g_assert_cmpint (g_subprocess_get_exit_status (p), ==, 0);
   g_assert_nonnull (strstr (out, "all ok"));
   /* The wrong PIN was seen by the proxy too. */
-  g_assert_nonnull (wait_event (f, "pin.failed", 0));
-  g_assert_cmpuint (count_events (f, "pin.failed"), ==, 1);
+  payload = postern_test_events_wait (f->events, "pin.failed", NULL, 0);
+  g_assert_nonnull (payload);
+  g_assert_cmpuint (postern_test_events_count (f->events, "pin.failed"), ==, 1);
+}
+
+/* A node given by name: looked up asynchronously (GResolver), every
+ * resolved address tried in turn (localhost may answer ::1 first, where
+ * the demo node does not listen). */
+static void
+test_node_by_name (Fixture *f, gconstpointer data)
+{
+  const gchar *port = strrchr (f->node_names[0], ':') + 1;
+  g_autofree gchar *conf = g_strdup_printf ("[core]\nfqdn = localhost\nhttps-listen = 127.0.0.1:%u\n"
+                                            "http-listen = 127.0.0.1:%u\n\n[https-proxy]\nnodes = localhost:%s\n"
+                                            "health-interval = 0\n", f->https_port, f->http_port, port);
+  g_autofree gchar *out = NULL, *err = NULL, *list = NULL;
+
+  postern_test_daemon_write_dropin (f->d, "40-https-proxy.conf", conf);
+  g_assert_cmpint (postern_test_ctl (f->d, &out, &err, "reload", NULL), ==, 0);
+  for (guint i = 0; i < 3; i++) {
+    g_autofree gchar *answer = request_token (f, "open", NULL);
+    g_autofree gchar *node = node_of (answer);
+    g_assert_cmpuint (status_of (answer), ==, 200);
+    g_assert_cmpstr (node, ==, f->node_names[0]);
+  }
+  g_assert_cmpint (postern_test_ctl (f->d, &list, NULL, "upstream", "list", NULL), ==, 0);
+  g_assert_nonnull (strstr (list, "localhost:"));
+}
+
+/* New connections to a node resume the TLS session of an earlier one. */
+static void
+test_tls_resumption (Fixture *f, gconstpointer data)
+{
+  TicketNode *node = ticket_node_start ();
+  g_autofree gchar *conf = g_strdup_printf ("[core]\nfqdn = localhost\nhttps-listen = 127.0.0.1:%u\n"
+                                            "http-listen = 127.0.0.1:%u\n\n[https-proxy]\nnodes = 127.0.0.1:%u\n"
+                                            "health-interval = 0\n", f->https_port, f->http_port,
+                                            ticket_node_get_port (node));
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autofree gchar *u = url (f, "/anything");
+  guint64 full_before = proxy_stat (f, "tls-handshakes");
+
+  postern_test_daemon_write_dropin (f->d, "40-https-proxy.conf", conf);
+  g_assert_cmpint (postern_test_ctl (f->d, &out, &err, "reload", NULL), ==, 0);
+  /* The node closes after each answer: every request is a new connection. */
+  for (guint i = 0; i < 3; i++) {
+    g_autofree gchar *answer = curl (f, u, NULL);
+    g_assert_cmpuint (status_of (answer), ==, 200);
+    g_assert_true (g_str_has_suffix (answer, "\r\n\r\nok\n"));
+  }
+  g_assert_cmpuint (proxy_stat (f, "tls-handshakes"), ==, full_before + 1);
+  g_assert_cmpuint (proxy_stat (f, "tls-resumed"), ==, 2);
+  g_assert_cmpuint (ticket_node_get_resumed (node), ==, 2);
+  ticket_node_stop (node);
+}
+
+/* A node that stops reading while a client uploads fast: the proxy holds
+ * the client back instead of queueing the body. */
+static void
+test_upload_backpressure (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *conf = dropin_with_limit (f, 0, 1, 0);
+  g_autofree gchar *file = g_build_filename (f->d->root, "upload.bin", NULL);
+  g_autofree gchar *data_arg = g_strdup_printf ("@%s", file);
+  g_autofree gchar *sink = url (f, "/demo/upload");
+  g_autofree gchar *out = NULL, *err = NULL, *warm = NULL, *chunked = NULL, *expected = NULL, *sum = NULL;
+  g_autofree guint8 *blob = NULL;
+  g_autoptr(GPtrArray) argv = curl_argv (f);
+  g_autoptr(GSubprocess) upload = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize len = 24 * 1024 * 1024;
+  /* The proxy's high-water mark plus one read of the front's input buffer
+   * and chunk framing; without backpressure it would be megabytes. */
+  const guint64 bound = 256 * 1024;
+
+  postern_test_daemon_write_dropin (f->d, "40-https-proxy.conf", conf);
+  g_assert_cmpint (postern_test_ctl (f->d, &out, &err, "reload", NULL), ==, 0);
+  blob = g_malloc (len);
+  for (gsize i = 0; i < len; i++)
+    blob[i] = (guint8) g_random_int ();
+  g_assert_true (g_file_set_contents (file, (const gchar *) blob, (gssize) len, NULL));
+  sum = g_compute_checksum_for_data (G_CHECKSUM_SHA256, blob, len);
+  expected = g_strdup_printf ("%" G_GSIZE_FORMAT " %s\n", len, sum);
+
+  /* A pooled connection to the node, so the upload needs no handshake. */
+  warm = curl (f, sink, NULL);
+  g_assert_cmpuint (status_of (warm), ==, 200);
+
+  g_subprocess_send_signal (f->nodes[0], SIGSTOP);
+  g_ptr_array_add (argv, g_strdup ("--max-time"));
+  g_ptr_array_add (argv, g_strdup ("120"));
+  g_ptr_array_add (argv, g_strdup ("-H"));
+  g_ptr_array_add (argv, g_strdup ("Content-Type: application/octet-stream"));
+  g_ptr_array_add (argv, g_strdup ("--data-binary"));
+  g_ptr_array_add (argv, g_strdup (data_arg));
+  g_ptr_array_add (argv, g_strdup (sink));
+  g_ptr_array_add (argv, NULL);
+  upload = g_subprocess_newv ((const gchar *const *) argv->pdata, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  g_assert_no_error (error);
+  /* Time for curl to push whatever the proxy takes while the node sleeps;
+   * the bound must hold however much or little that is. */
+  g_usleep (3 * G_USEC_PER_SEC);
+  g_test_message ("queued for the sleeping node: %" G_GUINT64_FORMAT " bytes", proxy_stat (f, "max-queued-to-node"));
+  g_assert_cmpuint (proxy_stat (f, "max-queued-to-node"), <=, bound);
+  g_subprocess_send_signal (f->nodes[0], SIGCONT);
+
+  g_clear_pointer (&out, g_free);
+  g_subprocess_communicate_utf8 (upload, NULL, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_successful (upload));
+  g_assert_cmpstr (out, ==, expected);
+
+  /* Chunked on the way up, whole at the node. */
+  chunked = curl (f, "-H", "Expect:", "-H", "Transfer-Encoding: chunked", "--data-binary", data_arg, sink, NULL);
+  g_assert_cmpuint (status_of (chunked), ==, 200);
+  g_assert_true (g_str_has_suffix (chunked, expected));
+  g_assert_cmpuint (proxy_stat (f, "max-queued-to-node"), <=, bound);
+}
+
+/* --- WebSocket, with libsoup's client and the demo node's echo service --- */
+
+typedef struct {
+  SoupWebsocketConnection *ws;
+  GError *error;
+  GQueue messages;  /* GBytes*, text and binary alike */
+  GQueue types;     /* GINT_TO_POINTER (SoupWebsocketDataType) */
+  gboolean closed;
+} WsClient;
+
+static void
+ws_message_cb (SoupWebsocketConnection *ws, gint type, GBytes *message, gpointer user_data)
+{
+  WsClient *c = user_data;
+
+  g_queue_push_tail (&c->messages, g_bytes_ref (message));
+  g_queue_push_tail (&c->types, GINT_TO_POINTER (type));
+}
+
+static void
+ws_closed_cb (SoupWebsocketConnection *ws, gpointer user_data)
+{
+  ((WsClient *) user_data)->closed = TRUE;
+}
+
+static void
+ws_connected_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  WsClient *c = user_data;
+
+  c->ws = soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &c->error);
+  if (c->ws == NULL)
+    return;
+  soup_websocket_connection_set_max_incoming_payload_size (c->ws, 0);
+  /* A multi-megabyte message takes a while on a loaded machine. */
+  soup_websocket_connection_set_keepalive_interval (c->ws, 0);
+  g_signal_connect (c->ws, "message", G_CALLBACK (ws_message_cb), c);
+  g_signal_connect (c->ws, "closed", G_CALLBACK (ws_closed_cb), c);
+}
+
+static void
+ws_wait (gboolean *flag)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_US;
+
+  while (!*flag && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (*flag);
+}
+
+static void
+ws_connect (Fixture *f, SoupSession *session, WsClient *c)
+{
+  g_autofree gchar *u = g_strdup_printf ("wss://localhost:%u/demo/ws-echo", f->https_port);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", u);
+  gint64 deadline = g_get_monotonic_time () + WAIT_US;
+
+  soup_session_websocket_connect_async (session, msg, NULL, NULL, G_PRIORITY_DEFAULT, NULL, ws_connected_cb, c);
+  while (c->ws == NULL && c->error == NULL && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error (c->error);
+  g_assert_nonnull (c->ws);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, SOUP_STATUS_SWITCHING_PROTOCOLS);
+}
+
+static GBytes *
+ws_next (WsClient *c, SoupWebsocketDataType expected_type)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_US;
+
+  while (g_queue_is_empty (&c->messages) && !c->closed && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (g_queue_is_empty (&c->messages));
+  g_assert_cmpint (GPOINTER_TO_INT (g_queue_pop_head (&c->types)), ==, expected_type);
+  return g_queue_pop_head (&c->messages);
+}
+
+static void
+ws_client_clear (WsClient *c)
+{
+  g_queue_clear_full (&c->messages, (GDestroyNotify) g_bytes_unref);
+  g_queue_clear (&c->types);
+  g_clear_object (&c->ws);
+  g_clear_error (&c->error);
+}
+
+static void
+test_websocket (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GTlsDatabase) ca = NULL;
+  g_autoptr(SoupSession) session = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) text = g_bytes_new_static ("hello through postern", 21);
+  g_autoptr(GBytes) binary = NULL, large = NULL, got = NULL, got_binary = NULL, got_large = NULL, got_after = NULL;
+  g_autofree guint8 *blob = NULL;
+  g_autofree gchar *status = NULL;
+  g_autofree gchar *plain_path = g_strdup_printf (API "meet/conference_status");
+  g_autofree gchar *plain = url (f, plain_path);
+  gsize large_len = 4 * 1024 * 1024 + 3;
+  WsClient c = { 0 }, d = { 0 };
+
+  ca = g_tls_file_database_new (f->ca, &error);
+  g_assert_no_error (error);
+  session = soup_session_new_with_options ("tls-database", ca, "timeout", 60, NULL);
+
+  ws_connect (f, session, &c);
+  soup_websocket_connection_send_message (c.ws, SOUP_WEBSOCKET_DATA_TEXT, text);
+  got = ws_next (&c, SOUP_WEBSOCKET_DATA_TEXT);
+  g_assert_true (g_bytes_equal (got, text));
+
+  blob = g_malloc (large_len);
+  for (gsize i = 0; i < large_len; i++)
+    blob[i] = (guint8) g_random_int ();
+  binary = g_bytes_new (blob, 256);
+  soup_websocket_connection_send_message (c.ws, SOUP_WEBSOCKET_DATA_BINARY, binary);
+  got_binary = ws_next (&c, SOUP_WEBSOCKET_DATA_BINARY);
+  g_assert_true (g_bytes_equal (got_binary, binary));
+
+  /* Far beyond the proxy's high-water marks both ways: backpressure, not loss. */
+  large = g_bytes_new (blob, large_len);
+  soup_websocket_connection_send_message (c.ws, SOUP_WEBSOCKET_DATA_BINARY, large);
+  got_large = ws_next (&c, SOUP_WEBSOCKET_DATA_BINARY);
+  g_assert_true (g_bytes_equal (got_large, large));
+  g_assert_cmpuint (proxy_stat (f, "max-queued-to-node"), <=, 256 * 1024);
+
+  /* The node closes: the client hears its code through the proxy. */
+  soup_websocket_connection_send_text (c.ws, "close, please");
+  ws_wait (&c.closed);
+  g_assert_cmpuint (soup_websocket_connection_get_close_code (c.ws), ==, 4001);
+
+  /* The client closes: the node answers the close, the proxy relays it. */
+  ws_connect (f, session, &d);
+  soup_websocket_connection_send_message (d.ws, SOUP_WEBSOCKET_DATA_TEXT, text);
+  got_after = ws_next (&d, SOUP_WEBSOCKET_DATA_TEXT);
+  g_assert_true (g_bytes_equal (got_after, text));
+  soup_websocket_connection_close (d.ws, SOUP_WEBSOCKET_CLOSE_NORMAL, "bye");
+  ws_wait (&d.closed);
+  g_assert_cmpuint (soup_websocket_connection_get_close_code (d.ws), ==, SOUP_WEBSOCKET_CLOSE_NORMAL);
+
+  /* An upgrade request to a path the node serves without WebSocket: its
+   * ordinary answer comes back, not a 101. */
+  status = curl (f, "-H", "Connection: Upgrade", "-H", "Upgrade: websocket", "-H", "Sec-WebSocket-Version: 13", "-H",
+                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", plain, NULL);
+  g_assert_cmpuint (status_of (status), !=, 101);
+  g_assert_cmpuint (status_of (status), >=, 200);
+  g_assert_nonnull (strstr (status, "X-Postern-Demo-Node: "));
+
+  ws_client_clear (&c);
+  ws_client_clear (&d);
+}
+
+/* A tunnel silent both ways for stream-idle-timeout is closed. */
+static void
+test_websocket_idle (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *conf = g_strdup_printf ("[core]\nfqdn = localhost\nhttps-listen = 127.0.0.1:%u\n"
+                                            "http-listen = 127.0.0.1:%u\n\n[https-proxy]\nnodes = %s\n"
+                                            "health-interval = 0\nstream-idle-timeout = 1\n", f->https_port,
+                                            f->http_port, f->node_names[0]);
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autoptr(GTlsDatabase) ca = NULL;
+  g_autoptr(SoupSession) session = NULL;
+  g_autoptr(GError) error = NULL;
+  WsClient c = { 0 };
+
+  postern_test_daemon_write_dropin (f->d, "40-https-proxy.conf", conf);
+  g_assert_cmpint (postern_test_ctl (f->d, &out, &err, "reload", NULL), ==, 0);
+  ca = g_tls_file_database_new (f->ca, &error);
+  g_assert_no_error (error);
+  session = soup_session_new_with_options ("tls-database", ca, "timeout", 60, NULL);
+  ws_connect (f, session, &c);
+  ws_wait (&c.closed);
+  /* No close frame: the proxy cut the connections (the node never closes
+   * an idle WebSocket on its own). */
+  g_assert_cmpuint (soup_websocket_connection_get_close_code (c.ws), ==, 0);
+  ws_client_clear (&c);
 }
 
 int
@@ -630,6 +921,7 @@ main (int argc, char **argv)
   g_test_add ("/https-proxy/pin-flow", Fixture, NULL, fixture_setup, test_pin_flow, fixture_teardown);
   g_test_add ("/https-proxy/token-affinity", Fixture, NULL, fixture_setup, test_token_affinity, fixture_teardown);
   g_test_add ("/https-proxy/event-stream", Fixture, NULL, fixture_setup, test_event_stream, fixture_teardown);
+  g_test_add ("/https-proxy/stream-node-dies", Fixture, NULL, fixture_setup, test_stream_node_dies, fixture_teardown);
   g_test_add ("/https-proxy/body-limits", Fixture, NULL, fixture_setup, test_body_limits, fixture_teardown);
   g_test_add ("/https-proxy/failover", Fixture, NULL, fixture_setup, test_failover, fixture_teardown);
   g_test_add ("/https-proxy/reload-and-ctl", Fixture, NULL, fixture_setup, test_reload_and_ctl, fixture_teardown);
@@ -637,5 +929,11 @@ main (int argc, char **argv)
   g_test_add ("/https-proxy/wrk-reload-and-kill", Fixture, NULL, fixture_setup, test_wrk_reload_and_kill,
               fixture_teardown);
   g_test_add ("/https-proxy/infinity-api", Fixture, NULL, fixture_setup, test_infinity_api, fixture_teardown);
+  g_test_add ("/https-proxy/node-by-name", Fixture, NULL, fixture_setup, test_node_by_name, fixture_teardown);
+  g_test_add ("/https-proxy/tls-resumption", Fixture, NULL, fixture_setup, test_tls_resumption, fixture_teardown);
+  g_test_add ("/https-proxy/websocket", Fixture, NULL, fixture_setup, test_websocket, fixture_teardown);
+  g_test_add ("/https-proxy/websocket-idle", Fixture, NULL, fixture_setup, test_websocket_idle, fixture_teardown);
+  g_test_add ("/https-proxy/upload-backpressure", Fixture, NULL, fixture_setup, test_upload_backpressure,
+              fixture_teardown);
   return g_test_run ();
 }

@@ -124,6 +124,15 @@ test_parse_nodes (void)
   g_assert_cmpstr (((ProxyNode *) nodes->pdata[2])->name, ==, "[::1]:8443");
   g_assert_cmpstr (((ProxyNode *) nodes->pdata[3])->name, ==, "[::1]:443");
   g_assert_cmpstr (((ProxyNode *) nodes->pdata[3])->host, ==, "::1");
+  g_assert_nonnull (((ProxyNode *) nodes->pdata[0])->addresses);
+  g_clear_pointer (&nodes, g_ptr_array_unref);
+  /* A name is not looked up while parsing (nor ever from here: no lookup
+   * starts before the node is put in use). */
+  g_assert_true (proxy_nodes_parse_list ("node1.example:8443", &nodes, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (((ProxyNode *) nodes->pdata[0])->name, ==, "node1.example:8443");
+  g_assert_null (((ProxyNode *) nodes->pdata[0])->addresses);
+  g_assert_false (((ProxyNode *) nodes->pdata[0])->resolving);
   for (gsize i = 0; bad[i] != NULL; i++) {
     g_autoptr(GPtrArray) none = NULL;
     g_autoptr(GError) e = NULL;

@@ -92,30 +92,47 @@ tcp_thread (gpointer user_data)
   return NULL;
 }
 
+/* The same port for UDP and TCP: an ephemeral UDP port whose TCP twin may
+ * already be taken by a test running in parallel, so try a few. */
+static guint16
+fake_bind (Fake *fake, GInetAddress *loopback)
+{
+  for (guint attempt = 0; attempt < 50; attempt++) {
+    g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+    g_autoptr(GSocketAddress) bound = NULL;
+    g_autoptr(GError) error = NULL;
+
+    fake->udp = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
+    g_assert_no_error (error);
+    g_assert_true (g_socket_bind (fake->udp, any, FALSE, &error));
+    bound = g_socket_get_local_address (fake->udp, &error);
+    g_assert_no_error (error);
+    fake->tcp = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+    g_assert_no_error (error);
+    if (g_socket_bind (fake->tcp, bound, TRUE, &error))
+      return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE);
+    g_clear_object (&fake->tcp);
+    g_clear_object (&fake->udp);
+  }
+  g_assert_not_reached ();
+}
+
 static void
 fake_start (Fake *fake, ServeMode mode)
 {
   g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
   g_autoptr(GSource) source = NULL;
   g_autoptr(GError) error = NULL;
   guint16 port;
 
   memset (fake, 0, sizeof *fake);
   fake->mode = mode;
-  fake->udp = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_socket_bind (fake->udp, any, FALSE, &error));
-  bound = g_socket_get_local_address (fake->udp, &error);
-  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  port = fake_bind (fake, loopback);
   g_socket_set_blocking (fake->udp, FALSE);
   source = g_socket_create_source (fake->udp, G_IO_IN, NULL);
   g_source_set_callback (source, G_SOURCE_FUNC (udp_cb), fake, NULL);
   g_source_attach (source, NULL);
-  fake->tcp = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_socket_bind (fake->tcp, bound, TRUE, &error));
   g_assert_true (g_socket_listen (fake->tcp, &error));
   g_assert_no_error (error);
   if (mode == SERVE_TRUNCATE)

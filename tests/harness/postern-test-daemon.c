@@ -80,6 +80,34 @@ postern_test_launcher_new (GSubprocessFlags flags)
   return launcher;
 }
 
+/* Starts the demo Conferencing Node ($DEMO_NODE) on a port of its choosing;
+ * *address is "127.0.0.1:PORT" once it listens. */
+GSubprocess *
+postern_test_demo_node_start (gchar **address)
+{
+  g_autoptr(GSubprocessLauncher) launcher = postern_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDataInputStream) lines = NULL;
+  g_autofree gchar *line = NULL;
+  const gchar *path = g_getenv ("DEMO_NODE");
+  const gchar *prefix = "listening on https://";
+  const gchar *at;
+  GSubprocess *node;
+
+  g_assert_nonnull (path);
+  node = g_subprocess_launcher_spawn (launcher, &error, path, "--listen", "127.0.0.1:0", NULL);
+  g_assert_no_error (error);
+  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (node));
+  line = g_data_input_stream_read_line (lines, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  at = strstr (line, prefix);
+  g_assert_nonnull (at);
+  at += strlen (prefix);
+  *address = g_strndup (at, strcspn (at, "/"));
+  return node;
+}
+
 static void
 write_file (const gchar *path, const gchar *contents)
 {

@@ -47,6 +47,7 @@ GSubprocessLauncher *postern_test_launcher_new      (GSubprocessFlags    flags);
 guint16            postern_test_free_tcp_port       (void);
 gchar             *postern_test_daemon_save_ca      (PosternTestDaemon  *d,
                                                      const gchar        *fqdn);
+GSubprocess       *postern_test_demo_node_start     (gchar             **address);
 const gchar       *postern_test_posternd            (void);
 const gchar       *postern_test_posternctl          (void);
 
