@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* One static-file request: resolve under the mount's roots, pick a
- * precompressed sibling, let webapp_http decide, answer through the front. */
+ * precompressed sibling, let webapp_http decide with the validators kept in
+ * the mount's cache, answer through the front: a small file's kept body goes
+ * out with the head in one write, anything else from its descriptor. */
 #include "webapp-serve.h"
 
 #include <string.h>
@@ -18,9 +20,9 @@ respond_text (PosternHttpExchange *exchange, guint status)
 {
   g_autofree gchar *text = g_strdup_printf ("%u %s\n", status, soup_status_get_phrase (status));
   gsize len = strlen (text);
+  g_autoptr (GBytes) body = g_bytes_new_take (g_steal_pointer (&text), len);
 
-  postern_http_exchange_respond (exchange, status, "text/plain; charset=utf-8",
-                                 g_bytes_new_take (g_steal_pointer (&text), len));
+  postern_http_exchange_respond (exchange, status, "text/plain; charset=utf-8", body);
 }
 
 /* 301 to @location, keeping the query string. */
@@ -70,7 +72,8 @@ choose (WebappResolver *resolver, SoupMessageHeaders *request, WebappFile *file,
 }
 
 void
-webapp_serve (PosternContext *context, WebappResolver *resolver, const gchar *prefix, PosternHttpExchange *exchange)
+webapp_serve (PosternContext *context, WebappResolver *resolver, WebappCache *cache, const gchar *prefix,
+              PosternHttpExchange *exchange)
 {
   const gchar *method = postern_http_exchange_get_method (exchange);
   const gchar *path = postern_http_exchange_get_path (exchange);
@@ -84,6 +87,7 @@ webapp_serve (PosternContext *context, WebappResolver *resolver, const gchar *pr
   const char *name, *value;
   WebappEncoding encoding;
   WebappFile *chosen;
+  const WebappCacheEntry *known;
 
   if (!webapp_resolver_open (resolver, rel, strlen (rel), &file, &error))
     {
@@ -99,11 +103,19 @@ webapp_serve (PosternContext *context, WebappResolver *resolver, const gchar *pr
 
   postern_http_exchange_foreach_header (exchange, copy_header, request);
   chosen = choose (resolver, request, &file, &sibling, &encoding);
-  webapp_http_respond (method, request, file.rel_path, encoding, chosen->fd, &chosen->st, &resp);
+  known = webapp_cache_get (cache, chosen, g_get_real_time () / G_USEC_PER_SEC);
+  webapp_http_respond_validated (method, request, file.rel_path, encoding, chosen->fd, &chosen->st, known->etag,
+                                 known->last_modified, &resp);
   soup_message_headers_iter_init (&iter, resp.headers);
   while (soup_message_headers_iter_next (&iter, &name, &value))
     postern_http_exchange_add_header (exchange, name, value);
-  if (resp.fd >= 0)
+  if (resp.fd >= 0 && known->body != NULL)
+    {
+      g_autoptr (GBytes) body = g_bytes_new_from_bytes (known->body, (gsize) resp.offset, (gsize) resp.length);
+
+      postern_http_exchange_respond (exchange, resp.status, NULL, body);
+    }
+  else if (resp.fd >= 0)
     postern_http_exchange_respond_file (exchange, resp.status, g_steal_fd (&chosen->fd), resp.offset, resp.length);
   else
     postern_http_exchange_respond (exchange, resp.status, NULL, NULL);
