@@ -11,9 +11,17 @@
 
 G_DEFINE_QUARK (webapp-resolve-error-quark, webapp_resolve_error)
 
+/* A root's directory, held open while the path still names it. */
+typedef struct {
+  int fd;
+  dev_t dev;
+  ino_t ino;
+} RootDir;
+
 struct _WebappResolver {
   GObject parent_instance;
   GStrv roots;
+  RootDir *dirs; /* one per root */
   gboolean use_openat2;
 };
 
@@ -177,6 +185,10 @@ webapp_resolver_finalize (GObject *object)
 {
   WebappResolver *self = WEBAPP_RESOLVER (object);
 
+  for (guint i = 0; self->roots != NULL && self->roots[i] != NULL; i++)
+    if (self->dirs[i].fd >= 0)
+      close (self->dirs[i].fd);
+  g_free (self->dirs);
   g_strfreev (self->roots);
   G_OBJECT_CLASS (webapp_resolver_parent_class)->finalize (object);
 }
@@ -199,8 +211,9 @@ webapp_resolver_init (WebappResolver *self)
  *   overlay, then its base tree
  * @error: set when a root is not an absolute path to a directory
  *
- * Roots are reopened on every lookup, so files and even whole trees replaced
- * on disk are served at once.
+ * Every lookup checks that each root path still names the directory held
+ * open for it (reopening it otherwise), so files and even whole trees
+ * replaced on disk are served at once.
  */
 WebappResolver *
 webapp_resolver_new (const char *const *roots, GError **error)
@@ -223,6 +236,9 @@ webapp_resolver_new (const char *const *roots, GError **error)
     }
   self = g_object_new (WEBAPP_TYPE_RESOLVER, NULL);
   self->roots = g_strdupv ((GStrv) roots);
+  self->dirs = g_new (RootDir, g_strv_length (self->roots));
+  for (guint i = 0; self->roots[i] != NULL; i++)
+    self->dirs[i].fd = -1;
   return g_steal_pointer (&self);
 }
 
@@ -318,12 +334,41 @@ open_walking (int root_fd, const char *rel)
   return dir_fd;
 }
 
+/* The directory @index names now: the one held open when the path still
+ * leads to it (one stat), else opened afresh. -1 with errno when gone. */
+static int
+root_dir (WebappResolver *self, guint index)
+{
+  RootDir *dir = &self->dirs[index];
+  struct stat st;
+  int fd;
+
+  if (stat (self->roots[index], &st) != 0)
+    return -1;
+  if (dir->fd >= 0 && dir->dev == st.st_dev && dir->ino == st.st_ino)
+    return dir->fd;
+  fd = open (self->roots[index], O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 || fstat (fd, &st) != 0)
+    {
+      int err = errno;
+
+      if (fd >= 0)
+        close (fd);
+      errno = err;
+      return -1;
+    }
+  if (dir->fd >= 0)
+    close (dir->fd);
+  *dir = (RootDir) { .fd = fd, .dev = st.st_dev, .ino = st.st_ino };
+  return fd;
+}
+
 static OpenResult
 open_in_root (WebappResolver *self, guint index, const char *rel, int *fd_out,
               struct stat *st, GError **error)
 {
   const char *root = self->roots[index];
-  int root_fd = open (root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int root_fd = root_dir (self, index);
   int fd = -1;
   int err;
 
@@ -339,7 +384,6 @@ open_in_root (WebappResolver *self, guint index, const char *rel, int *fd_out,
   if (!self->use_openat2)
     fd = rel[0] ? open_walking (root_fd, rel) : openat (root_fd, ".", FILE_FLAGS);
   err = errno;
-  close (root_fd);
   if (fd < 0)
     return open_errno (err, root, rel, error);
 
