@@ -9,11 +9,10 @@
 
 #include "webapp-http.h"
 
-static void
-copy_header (const gchar *name, const gchar *value, gpointer user_data)
-{
-  soup_message_headers_append (user_data, name, value);
-}
+/* The request headers webapp_http reads; only these are copied. */
+static const gchar *const consulted_headers[] = {
+  "Accept-Encoding", "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since", "Range", "If-Range",
+};
 
 static void
 respond_text (PosternHttpExchange *exchange, guint status)
@@ -101,7 +100,9 @@ webapp_serve (PosternContext *context, WebappResolver *resolver, WebappCache *ca
       return;
     }
 
-  postern_http_exchange_foreach_header (exchange, copy_header, request);
+  for (gsize i = 0; i < G_N_ELEMENTS (consulted_headers); i++)
+    if ((value = postern_http_exchange_get_header (exchange, consulted_headers[i])) != NULL)
+      soup_message_headers_append (request, consulted_headers[i], value);
   chosen = choose (resolver, request, &file, &sibling, &encoding);
   known = webapp_cache_get (cache, chosen, g_get_real_time () / G_USEC_PER_SEC);
   webapp_http_respond_validated (method, request, file.rel_path, encoding, chosen->fd, &chosen->st, known->etag,
