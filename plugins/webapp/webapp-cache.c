@@ -109,22 +109,28 @@ remove_entry (WebappCache *cache, Entry *e)
   g_hash_table_remove (cache->entries, e->key);
 }
 
-/* The whole file when it is small, settled and reads back complete. */
-static GBytes *
-read_body (WebappCache *cache, const WebappFile *file, gint64 now_s)
+/* Whether this version's body is to be kept: small and settled. */
+static gboolean
+body_wanted (WebappCache *cache, const WebappFile *file, gint64 now_s)
 {
   gsize size = (gsize) file->st.st_size;
-  g_autofree guint8 *data = NULL;
+
+  return S_ISREG (file->st.st_mode) && file->st.st_size >= 0 && size <= WEBAPP_CACHE_BODY_MAX &&
+         size <= cache->max_body_bytes &&
+         now_s - MAX (file->st.st_mtim.tv_sec, file->st.st_ctim.tv_sec) >= WEBAPP_CACHE_SETTLE_S;
+}
+
+/* The whole file from @fd, or NULL when it does not read back complete. */
+static GBytes *
+read_body (const WebappFile *file, int fd)
+{
+  gsize size = (gsize) file->st.st_size;
+  g_autofree guint8 *data = g_malloc (MAX (size, 1));
   gsize done = 0;
 
-  if (!S_ISREG (file->st.st_mode) || file->st.st_size < 0 || size > WEBAPP_CACHE_BODY_MAX ||
-      size > cache->max_body_bytes || now_s - MAX (file->st.st_mtim.tv_sec, file->st.st_ctim.tv_sec) <
-      WEBAPP_CACHE_SETTLE_S)
-    return NULL;
-  data = g_malloc (MAX (size, 1));
   while (done < size)
     {
-      ssize_t n = pread (file->fd, data + done, size - done, (off_t) done);
+      ssize_t n = pread (fd, data + done, size - done, (off_t) done);
 
       if (n < 0 && errno == EINTR)
         continue;
@@ -161,25 +167,31 @@ set_body (WebappCache *cache, Entry *e, GBytes *body)
 /**
  * webapp_cache_get:
  * @cache: a cache
- * @file: a file just opened by the resolver (its descriptor is read when
- *   its body is to be kept)
+ * @file: a file just found by the resolver
  * @now_s: the current UNIX time in seconds
+ * @error: why @file cannot be read (webapp_file_open_readable())
  *
- * Returns: (transfer none): what is known about this version of @file,
- *   valid until the next call on @cache
+ * A version seen for the first time is opened for reading once, so a file
+ * that cannot be read is refused even when no answer would read it (304).
+ *
+ * Returns: (transfer none) (nullable): what is known about this version of
+ *   @file, valid until the next call on @cache; %NULL with @error set
  */
 const WebappCacheEntry *
-webapp_cache_get (WebappCache *cache, const WebappFile *file, gint64 now_s)
+webapp_cache_get (WebappCache *cache, const WebappFile *file, gint64 now_s, GError **error)
 {
   Entry *e = g_hash_table_lookup (cache->entries, file->rel_path);
+  int fd;
 
   if (e != NULL && same_version (e, file))
     {
       g_queue_unlink (&cache->lru, &e->link);
       g_queue_push_head_link (&cache->lru, &e->link);
-      if (e->pub.body == NULL)
+      if (e->pub.body == NULL && body_wanted (cache, file, now_s)
+          && (fd = webapp_file_open_readable (file, NULL)) >= 0)
         {
-          set_body (cache, e, read_body (cache, file, now_s));
+          set_body (cache, e, read_body (file, fd));
+          close (fd);
           evict (cache, e);
         }
       return &e->pub;
@@ -187,6 +199,9 @@ webapp_cache_get (WebappCache *cache, const WebappFile *file, gint64 now_s)
   if (e != NULL)
     remove_entry (cache, e);
 
+  fd = webapp_file_open_readable (file, error);
+  if (fd < 0)
+    return NULL;
   e = g_new0 (Entry, 1);
   e->key = g_strdup (file->rel_path);
   e->link.data = e;
@@ -198,7 +213,9 @@ webapp_cache_get (WebappCache *cache, const WebappFile *file, gint64 now_s)
   e->ctim = file->st.st_ctim;
   e->pub.etag = webapp_http_etag (&file->st);
   e->pub.last_modified = webapp_http_last_modified (&file->st);
-  set_body (cache, e, read_body (cache, file, now_s));
+  if (body_wanted (cache, file, now_s))
+    set_body (cache, e, read_body (file, fd));
+  close (fd);
   g_hash_table_insert (cache->entries, e->key, e);
   g_queue_push_head_link (&cache->lru, &e->link);
   evict (cache, e);

@@ -34,7 +34,8 @@ typedef struct _WebappCache WebappCache;
 WebappCache *webapp_cache_new (guint max_entries, gsize max_body_bytes);
 void webapp_cache_free (WebappCache *cache);
 void webapp_cache_clear (WebappCache *cache);
-const WebappCacheEntry *webapp_cache_get (WebappCache *cache, const WebappFile *file, gint64 now_s);
+const WebappCacheEntry *webapp_cache_get (WebappCache *cache, const WebappFile *file, gint64 now_s,
+                                         GError **error);
 guint webapp_cache_get_size (WebappCache *cache);
 gsize webapp_cache_get_body_bytes (WebappCache *cache);
 

@@ -11,6 +11,13 @@
 
 G_DEFINE_QUARK (webapp-resolve-error-quark, webapp_resolve_error)
 
+/* Lookups open O_PATH descriptors: enough to fstat, cheaper than opening for
+ * reading (most answers need no contents), and a FIFO planted in the tree
+ * cannot block them. webapp_file_open_readable() opens the contents. */
+#define FILE_FLAGS (O_PATH | O_CLOEXEC)
+/* O_NONBLOCK keeps a file swapped for a FIFO from blocking the reopen. */
+#define READ_FLAGS (O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
+
 /* A root's directory, held open while the path still names it. */
 typedef struct {
   int fd;
@@ -171,6 +178,42 @@ webapp_path_decode (const char *raw, gsize len, GError **error)
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
+/**
+ * webapp_file_open_readable:
+ * @file: a file found by webapp_resolver_open() or webapp_resolver_open_sibling()
+ * @error: %WEBAPP_RESOLVE_ERROR_FORBIDDEN when it may not be read, a
+ *   %G_IO_ERROR for any other failure
+ *
+ * Opens the very file @file holds (through /proc/self/fd, so no path is
+ * looked up again) for reading.
+ *
+ * Returns: a new read-only descriptor, or -1
+ */
+int
+webapp_file_open_readable (const WebappFile *file, GError **error)
+{
+  g_autofree gchar *shown = NULL;
+  char link[64];
+  struct stat st;
+  int fd;
+  int err;
+
+  g_snprintf (link, sizeof link, "/proc/self/fd/%d", file->fd);
+  fd = open (link, READ_FLAGS);
+  if (fd >= 0 && fstat (fd, &st) == 0 && st.st_dev == file->st.st_dev && st.st_ino == file->st.st_ino)
+    return fd;
+  err = fd >= 0 ? EIO : errno;
+  if (fd >= 0)
+    close (fd);
+  shown = printable (file->rel_path, strlen (file->rel_path));
+  if (err == EACCES || err == EPERM)
+    g_set_error (error, WEBAPP_RESOLVE_ERROR, WEBAPP_RESOLVE_ERROR_FORBIDDEN, "“%s”: permission denied", shown);
+  else
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err), "“%s”: cannot be opened for reading: %s", shown,
+                 g_strerror (err));
+  return -1;
+}
+
 void
 webapp_file_clear (WebappFile *file)
 {
@@ -285,9 +328,6 @@ open_errno (int err, const char *root, const char *rel, GError **error)
       return OPEN_FAILED;
     }
 }
-
-/* O_NONBLOCK keeps a FIFO planted in the tree from blocking the open. */
-#define FILE_FLAGS (O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
 
 static int
 open_beneath (int root_fd, const char *rel)

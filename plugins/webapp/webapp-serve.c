@@ -87,6 +87,7 @@ webapp_serve (PosternContext *context, WebappResolver *resolver, WebappCache *ca
   WebappEncoding encoding;
   WebappFile *chosen;
   const WebappCacheEntry *known;
+  int contents = -1;
 
   if (!webapp_resolver_open (resolver, rel, strlen (rel), &file, &error))
     {
@@ -104,20 +105,31 @@ webapp_serve (PosternContext *context, WebappResolver *resolver, WebappCache *ca
     if ((value = postern_http_exchange_get_header (exchange, consulted_headers[i])) != NULL)
       soup_message_headers_append (request, consulted_headers[i], value);
   chosen = choose (resolver, request, &file, &sibling, &encoding);
-  known = webapp_cache_get (cache, chosen, g_get_real_time () / G_USEC_PER_SEC);
+  known = webapp_cache_get (cache, chosen, g_get_real_time () / G_USEC_PER_SEC, &error);
+  if (known == NULL)
+    {
+      refuse (context, exchange, prefix, error);
+      return;
+    }
   webapp_http_respond_validated (method, request, file.rel_path, encoding, chosen->fd, &chosen->st, known->etag,
                                  known->last_modified, &resp);
+  /* A large file's contents come from a descriptor opened for reading. */
+  if (resp.fd >= 0 && known->body == NULL && (contents = webapp_file_open_readable (chosen, &error)) < 0)
+    {
+      refuse (context, exchange, prefix, error);
+      return;
+    }
   soup_message_headers_iter_init (&iter, resp.headers);
   while (soup_message_headers_iter_next (&iter, &name, &value))
     postern_http_exchange_add_header (exchange, name, value);
-  if (resp.fd >= 0 && known->body != NULL)
+  if (contents >= 0)
+    postern_http_exchange_respond_file (exchange, resp.status, contents, resp.offset, resp.length);
+  else if (resp.fd >= 0)
     {
       g_autoptr (GBytes) body = g_bytes_new_from_bytes (known->body, (gsize) resp.offset, (gsize) resp.length);
 
       postern_http_exchange_respond (exchange, resp.status, NULL, body);
     }
-  else if (resp.fd >= 0)
-    postern_http_exchange_respond_file (exchange, resp.status, g_steal_fd (&chosen->fd), resp.offset, resp.length);
   else
     postern_http_exchange_respond (exchange, resp.status, NULL, NULL);
 }

@@ -87,7 +87,7 @@ test_small_file_kept (Fixture *f, gconstpointer data)
    * for a clock that far ahead. */
   put (f, "index.html", "<p>hello</p>", 12, 100);
   open_file (f, "index.html", 0, &a);
-  first = webapp_cache_get (cache, &a, now_s () + WEBAPP_CACHE_SETTLE_S);
+  first = webapp_cache_get (cache, &a, now_s () + WEBAPP_CACHE_SETTLE_S, NULL);
   etag = webapp_http_etag (&a.st);
   modified = webapp_http_last_modified (&a.st);
   g_assert_cmpstr (first->etag, ==, etag);
@@ -97,7 +97,7 @@ test_small_file_kept (Fixture *f, gconstpointer data)
 
   /* The same version found again (another descriptor): the same entry. */
   open_file (f, "index.html", 0, &b);
-  again = webapp_cache_get (cache, &b, now_s () + WEBAPP_CACHE_SETTLE_S);
+  again = webapp_cache_get (cache, &b, now_s () + WEBAPP_CACHE_SETTLE_S, NULL);
   g_assert_true (again == first);
   g_assert_cmpuint (webapp_cache_get_size (cache), ==, 1);
 }
@@ -114,7 +114,7 @@ test_changed_file_replaced (Fixture *f, gconstpointer data)
 
   put (f, "app.js", "version-1", 9, 100);
   open_file (f, "app.js", 0, &old);
-  e = webapp_cache_get (cache, &old, now_s () + WEBAPP_CACHE_SETTLE_S);
+  e = webapp_cache_get (cache, &old, now_s () + WEBAPP_CACHE_SETTLE_S, NULL);
   assert_body (e, "version-1");
   old_etag = g_strdup (e->etag);
 
@@ -122,7 +122,7 @@ test_changed_file_replaced (Fixture *f, gconstpointer data)
   put (f, "app.js", "version-2", 9, 0);
   open_file (f, "app.js", 0, &changed);
   g_assert_cmpuint (changed.st.st_ino, ==, old.st.st_ino);
-  e = webapp_cache_get (cache, &changed, now_s () + WEBAPP_CACHE_SETTLE_S);
+  e = webapp_cache_get (cache, &changed, now_s () + WEBAPP_CACHE_SETTLE_S, NULL);
   assert_body (e, "version-2");
   g_assert_cmpstr (e->etag, !=, old_etag);
   g_assert_cmpuint (webapp_cache_get_size (cache), ==, 1);
@@ -130,7 +130,7 @@ test_changed_file_replaced (Fixture *f, gconstpointer data)
 
   /* The same path now found in another root (a branding's overlay). */
   open_file (f, "app.js", 1, &other_root);
-  e = webapp_cache_get (cache, &other_root, now_s () + WEBAPP_CACHE_SETTLE_S);
+  e = webapp_cache_get (cache, &other_root, now_s () + WEBAPP_CACHE_SETTLE_S, NULL);
   g_assert_cmpuint (webapp_cache_get_size (cache), ==, 1);
   assert_body (e, "version-2");
 }
@@ -147,16 +147,16 @@ test_fresh_and_large_not_kept (Fixture *f, gconstpointer data)
   /* Just written: it may still be being written, so only validators. */
   put (f, "fresh.html", "partial", 7, 0);
   open_file (f, "fresh.html", 0, &fresh);
-  e = webapp_cache_get (cache, &fresh, now_s ());
+  e = webapp_cache_get (cache, &fresh, now_s (), NULL);
   g_assert_nonnull (e->etag);
   g_assert_null (e->body);
   /* Once settled, the same version gets its body. */
-  e = webapp_cache_get (cache, &fresh, now_s () + WEBAPP_CACHE_SETTLE_S);
+  e = webapp_cache_get (cache, &fresh, now_s () + WEBAPP_CACHE_SETTLE_S, NULL);
   assert_body (e, "partial");
 
   put (f, "large.js", big, WEBAPP_CACHE_BODY_MAX + 1, 100);
   open_file (f, "large.js", 0, &large);
-  e = webapp_cache_get (cache, &large, now_s () + WEBAPP_CACHE_SETTLE_S);
+  e = webapp_cache_get (cache, &large, now_s () + WEBAPP_CACHE_SETTLE_S, NULL);
   g_assert_nonnull (e->etag);
   g_assert_null (e->body);
   g_assert_cmpuint (webapp_cache_get_body_bytes (cache), ==, 7);
@@ -177,7 +177,7 @@ test_bounded (Fixture *f, gconstpointer data)
 
       put (f, name, content, 2048, 100);
       open_file (f, name, 0, &file);
-      e = webapp_cache_get (cache, &file, now_s () + WEBAPP_CACHE_SETTLE_S);
+      e = webapp_cache_get (cache, &file, now_s () + WEBAPP_CACHE_SETTLE_S, NULL);
       /* The entry just asked for always stands, with its body. */
       assert_body (e, content);
       g_assert_cmpuint (webapp_cache_get_size (cache), <=, 3);
@@ -201,7 +201,7 @@ test_short_read_not_kept (Fixture *f, gconstpointer data)
   put (f, "shrunk.html", "0123456789", 10, 100);
   open_file (f, "shrunk.html", 0, &file);
   g_assert_cmpint (truncate (path, 4), ==, 0);
-  e = webapp_cache_get (cache, &file, now_s () + WEBAPP_CACHE_SETTLE_S);
+  e = webapp_cache_get (cache, &file, now_s () + WEBAPP_CACHE_SETTLE_S, NULL);
   g_assert_null (e->body);
   g_assert_cmpuint (webapp_cache_get_body_bytes (cache), ==, 0);
 }
