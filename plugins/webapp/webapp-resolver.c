@@ -375,14 +375,18 @@ open_walking (int root_fd, const char *rel)
 }
 
 /* The directory @index names now: the one held open when the path still
- * leads to it (one stat), else opened afresh. -1 with errno when gone. */
+ * leads to it (one stat), else opened afresh. -1 with errno when gone.
+ * @checked: this request already checked it (a sibling lookup after the
+ * file's own), so the held directory is taken as is. */
 static int
-root_dir (WebappResolver *self, guint index)
+root_dir (WebappResolver *self, guint index, gboolean checked)
 {
   RootDir *dir = &self->dirs[index];
   struct stat st;
   int fd;
 
+  if (checked && dir->fd >= 0)
+    return dir->fd;
   if (stat (self->roots[index], &st) != 0)
     return -1;
   if (dir->fd >= 0 && dir->dev == st.st_dev && dir->ino == st.st_ino)
@@ -404,11 +408,11 @@ root_dir (WebappResolver *self, guint index)
 }
 
 static OpenResult
-open_in_root (WebappResolver *self, guint index, const char *rel, int *fd_out,
+open_in_root (WebappResolver *self, guint index, gboolean checked, const char *rel, int *fd_out,
               struct stat *st, GError **error)
 {
   const char *root = self->roots[index];
-  int root_fd = root_dir (self, index);
+  int root_fd = root_dir (self, index, checked);
   int fd = -1;
   int err;
 
@@ -443,7 +447,7 @@ open_in_root (WebappResolver *self, guint index, const char *rel, int *fd_out,
 /* Finds @rel in the first root that has it. Directories are returned as
  * such (the caller decides); absence in every root is NOT_FOUND. */
 static gboolean
-lookup (WebappResolver *self, const char *rel, guint first_root, guint last_root,
+lookup (WebappResolver *self, const char *rel, guint first_root, guint last_root, gboolean checked,
         WebappFile *out, GError **error)
 {
   for (guint i = first_root; i <= last_root; i++)
@@ -451,7 +455,7 @@ lookup (WebappResolver *self, const char *rel, guint first_root, guint last_root
       g_autoptr (GError) local = NULL;
       int fd = -1;
 
-      switch (open_in_root (self, i, rel, &fd, &out->st, &local))
+      switch (open_in_root (self, i, checked, rel, &fd, &out->st, &local))
         {
         case OPEN_OK:
           out->fd = fd;
@@ -512,7 +516,7 @@ webapp_resolver_open (WebappResolver *self, const char *raw_path, gsize len,
 
   if (dlen > 0)
     {
-      if (!lookup (self, decoded, 0, last, out, error))
+      if (!lookup (self, decoded, 0, last, FALSE, out, error))
         return FALSE;
       if (S_ISREG (out->st.st_mode))
         {
@@ -527,7 +531,7 @@ webapp_resolver_open (WebappResolver *self, const char *raw_path, gsize len,
     }
 
   index = dlen > 0 ? g_strconcat (decoded, "/index.html", NULL) : g_strdup ("index.html");
-  if (!lookup (self, index, 0, last, out, error))
+  if (!lookup (self, index, 0, last, FALSE, out, error))
     return FALSE;
   if (!S_ISREG (out->st.st_mode))
     {
@@ -546,7 +550,9 @@ webapp_resolver_open (WebappResolver *self, const char *raw_path, gsize len,
  * @error: NOT_FOUND when there is no such regular file
  *
  * Looks only in the root @file came from, so a branding's own file is never
- * served with a compressed copy of the base's file of the same name.
+ * served with a compressed copy of the base's file of the same name. Meant
+ * for the request that just found @file: that root's directory is not
+ * checked against its path again.
  */
 gboolean
 webapp_resolver_open_sibling (WebappResolver *self, const WebappFile *file,
@@ -559,7 +565,7 @@ webapp_resolver_open_sibling (WebappResolver *self, const WebappFile *file,
   g_return_val_if_fail (out != NULL && out->fd < 0, FALSE);
 
   rel = g_strconcat (file->rel_path, suffix, NULL);
-  if (!lookup (self, rel, file->root_index, file->root_index, out, error))
+  if (!lookup (self, rel, file->root_index, file->root_index, TRUE, out, error))
     return FALSE;
   if (!S_ISREG (out->st.st_mode))
     {
