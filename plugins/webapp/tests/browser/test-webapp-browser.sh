@@ -69,6 +69,7 @@ brandings = acme=$root/data/webapp-branding-example;webrtc=$here/webrtc-relay
 
 [https-proxy]
 nodes = $nodes
+access-log = $work/access.log
 CONF
 # One plugin directory holding webapp, https-proxy and, when built, turn: the
 # WebRTC relay page then goes through this posternd's TURN server and nothing else.
@@ -100,7 +101,7 @@ until curl -sSk -o /dev/null "$base/webapp/" 2>/dev/null; do
   sleep 0.2
 done
 
-node "$here/webapp-browser.cjs" "$base" "$nodes" "$artifacts"
+node "$here/webapp-browser.cjs" "$base" "$nodes" "$work/access.log" "$artifacts"
 rc=$?
 if [ -n "${WEBRTC_TURN_URL:-}" ]; then
   node "$here/webrtc-relay.cjs" "$base/webrtc/" "$WEBRTC_TURN_URL" "${WEBRTC_TURN_USER:-}" "${WEBRTC_TURN_PASS:-}" \
@@ -109,5 +110,6 @@ else
   echo "ok - # SKIP WebRTC relay page: no WEBRTC_TURN_URL (waits for the turn plugin)"
 fi
 cp "$work/posternd.log" "$artifacts/posternd.log" 2>/dev/null
+cp "$work/access.log" "$artifacts/proxy-access.log" 2>/dev/null
 for n in 1 2 3; do cp "$work/node$n.log" "$artifacts/demo-node$n.log" 2>/dev/null; done
 exit $rc

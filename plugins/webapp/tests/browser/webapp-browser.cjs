@@ -6,8 +6,9 @@
 // audit of every view. The test talks to the nodes directly only to check
 // what they hold (who is in the meeting, which tokens are valid) and to add a
 // second participant. Screenshots go to the artefacts dir.
-// usage: node webapp-browser.cjs POSTERN_URL NODES ARTIFACTS_DIR
-//   NODES: the demo nodes' ADDR:PORT, separated by ';'
+// usage: node webapp-browser.cjs POSTERN_URL NODES ACCESS_LOG ARTIFACTS_DIR
+//   NODES: the demo nodes' ADDR:PORT, separated by ';'; ACCESS_LOG: the
+//   https-proxy plugin's access log
 'use strict';
 const { chromium } = require('playwright-core');
 const fs = require('node:fs');
@@ -15,7 +16,7 @@ const https = require('node:https');
 const path = require('node:path');
 const { chromiumArgs } = require('./chromium-args.cjs');
 
-const [base, nodeList, artifacts] = process.argv.slice(2);
+const [base, nodeList, accessLog, artifacts] = process.argv.slice(2);
 const nodes = nodeList.split(';');
 const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 let failures = 0;
@@ -203,11 +204,15 @@ async function main() {
   await page.waitForSelector('#meeting-view:not([hidden])');
   check(answer.status() === 200 && guest.role === 'GUEST' && await page.textContent('#meeting-status') !== '',
     'guest joins a host-PIN-only meeting');
-  // Leaving the page sends the release beacon (token in the query) to posternd.
+  // The page's pagehide handler sends the release beacon (token in the query)
+  // to posternd. It is fired while the page still lives: a beacon from a page
+  // already navigated away was not always sent.
+  await page.evaluate(() => window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: false })));
+  const beacon = /"POST \/api\/client\/v2\/conferences\/hostonly\/release_token\?token=REDACTED HTTP\/1\.1" 200 /;
+  check(await eventually(() => beacon.test(fs.readFileSync(accessLog, 'utf8'))) &&
+    (await nodeCall(guestNode, 'GET', 'hostonly', 'participants', { token: guest.token })).status === 403,
+    'closing the page releases the token with a beacon through the proxy (its access log, the node)');
   await page.goto('about:blank');
-  check(await eventually(async () =>
-    (await nodeCall(guestNode, 'GET', 'hostonly', 'participants', { token: guest.token })).status === 403),
-    'closing the page releases the token with a beacon through the proxy');
 
   const brand = await ctx.newPage();
   watch(brand);
