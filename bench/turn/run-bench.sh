@@ -1,6 +1,8 @@
 #!/bin/sh
-# TURN relay: posternd's turn plugin against coturn's turnserver, one after
-# the other in one run. Each server is pinned to one core, the clients
+# TURN relay: posternd's turn plugin against coturn's turnserver in one
+# run, relay runs alternating between the two (the shared machine's load
+# drifts; medians over the rounds). Both servers are pinned to one core,
+# the clients
 # (turnutils_uclient, turnutils_peer as the echo peer, the allocation
 # holder) to the other. Loopback only. Per server and payload size: echoed
 # messages per second, the server's CPU per echoed message (each crosses
@@ -9,11 +11,17 @@
 # = the clients' sockets); then the server's RSS growth per live allocation
 # (hold-allocations.py; its sockets use 127.0.x.y source addresses, still
 # loopback). Prints a table and the Postern/coturn ratios.
-# Usage: run-bench.sh [messages-per-client] [allocations]
+# uclient is paced (-z, milliseconds between a client's messages): unpaced,
+# the clients cannot drain their own sockets and the kernel drops echoes
+# there (the @other column) whichever server relays, so a zero-loss
+# comparison needs a rate the clients keep up with.
+# Usage: run-bench.sh [messages-per-client] [allocations] [interval-ms] [rounds]
 # (POSTERND, TURN_PLUGIN_DIR, HOLD_ALLOCATIONS from meson)
 set -eu
-messages=${1:-5000}
+messages=${1:-2000}
 allocations=${2:-10000}
+interval=${3:-5}
+rounds=${4:-3}
 clients=10
 work=$(mktemp -d /tmp/turn-bench-XXXXXX)
 pids=""
@@ -31,9 +39,12 @@ user=bench
 password=bench-pw
 realm=bench.realm
 # Relay ports below the ephemeral range, so relays never collide with
-# client sockets; room for every allocation plus uclient's.
-relay_min=20000
-relay_max=$((relay_min + allocations + 999))
+# client sockets; room for every allocation plus uclient's, one range per
+# server (both run at once).
+postern_min=20000
+postern_max=$((postern_min + allocations + 999))
+coturn_max=$((postern_min - 1))
+coturn_min=$((coturn_max - allocations - 999))
 # One socket per held allocation on each side.
 ulimit -n $((allocations * 2 + 1000)) 2>/dev/null || true
 
@@ -58,14 +69,14 @@ port_drops() { # port: receive-buffer drops of the 127.0.0.1:PORT socket
   awk -v a="0100007F:$(printf '%04X' "$1")" '$2 == a { print $NF; found = 1 } END { if (!found) print 0 }' /proc/net/udp
 }
 
-relay_drops() { # receive-buffer drops summed over the sockets bound to relay ports
-  awk -v lo="$relay_min" -v hi="$relay_max" 'NR > 1 { split($2, a, ":"); p = 0
+relay_drops() { # lo hi: receive-buffer drops summed over the sockets bound to relay ports
+  awk -v lo="$1" -v hi="$2" 'NR > 1 { split($2, a, ":"); p = 0
     for (i = 1; i <= 4; i++) p = p * 16 + index("0123456789ABCDEF", substr(a[2], i, 1)) - 1
     if (p >= lo && p <= hi) sum += $NF } END { print sum + 0 }' /proc/net/udp
 }
 
-cpu_ticks() { # pid: utime + stime (fields 14, 15; the comm field has no spaces here)
-  awk '{ print $14 + $15 }' "/proc/$1/stat"
+cpu_ns() { # pid: CPU time of all its threads, nanoseconds (schedstat, not 10 ms ticks)
+  cat /proc/"$1"/task/*/schedstat | awk '{ sum += $1 } END { printf "%.0f\n", sum }'
 }
 
 # Echo peer for both servers.
@@ -74,28 +85,28 @@ taskset -c "$client_cpu" turnutils_peer -L 127.0.0.1 -p "$peer_port" > /dev/null
 pids="$pids $!"
 wait_for_udp "$peer_port"
 
-relay_run() { # name pid port size
-  before=$(cpu_ticks "$2")
+relay_run() { # name pid port size relay-min relay-max
+  before=$(cpu_ns "$2")
   drops_before=$(udp_drops)
   listen_before=$(port_drops "$3")
   peer_before=$(port_drops "$peer_port")
-  relay_before=$(relay_drops)
+  relay_before=$(relay_drops "$5" "$6")
   start=$(date +%s.%N)
   taskset -c "$client_cpu" turnutils_uclient -p "$3" -e 127.0.0.1 -r "$peer_port" -u "$user" -w "$password" \
-    -m "$clients" -n "$messages" -l "$4" -z 0 127.0.0.1 > "$work/uclient-$1-$4.log" 2>&1 || true
+    -m "$clients" -n "$messages" -l "$4" -z "$interval" 127.0.0.1 > "$work/uclient-$1-$4.log" 2>&1 || true
   end=$(date +%s.%N)
-  after=$(cpu_ticks "$2")
+  after=$(cpu_ns "$2")
   drops=$(($(udp_drops) - drops_before))
   listen_drops=$(($(port_drops "$3") - listen_before))
   peer_drops=$(($(port_drops "$peer_port") - peer_before))
-  relay_drops=$(($(relay_drops) - relay_before))
+  relay_drops=$(($(relay_drops "$5" "$6") - relay_before))
   sent=$(sed -n 's/.*start_mclient: tot_send_msgs=\([0-9]*\), tot_recv_msgs=.*/\1/p' "$work/uclient-$1-$4.log" | tail -1)
   recv=$(sed -n 's/.*start_mclient: tot_send_msgs=[0-9]*, tot_recv_msgs=\([0-9]*\).*/\1/p' "$work/uclient-$1-$4.log" | tail -1)
   awk -v n="$1" -v l="$4" -v s="${sent:-0}" -v r="${recv:-0}" -v t0="$start" -v t1="$end" \
-      -v c="$((after - before))" -v hz="$(getconf CLK_TCK)" -v d="$drops" -v ld="$listen_drops" -v pd="$peer_drops" -v rd="$relay_drops" 'BEGIN {
+      -v c="$((after - before))" -v d="$drops" -v ld="$listen_drops" -v pd="$peer_drops" -v rd="$relay_drops" 'BEGIN {
     loss = (s > 0 ? 100 * (s - r) / s : 100)
     printf "%s %s %d %d %.2f %.0f %.2f %.3f %d %d %d %d %d\n", n, l, s, r, loss, r / (t1 - t0),
-           (r > 0 ? c * 1e6 / hz / r : 0), c / hz, d, ld, pd, rd, d - ld - pd - rd }' >> "$work/relay.results"
+           (r > 0 ? c / 1e3 / r : 0), c / 1e9, d, ld, pd, rd, d - ld - pd - rd }' >> "$work/relay.results"
 }
 
 hold_run() { # name pid port
@@ -105,11 +116,6 @@ hold_run() { # name pid port
   echo "$1 $line" >> "$work/memory.results"
 }
 
-bench_server() { # name pid port
-  taskset -apc "$server_cpu" "$2" > /dev/null  # every thread
-  for size in 160 1200; do relay_run "$1" "$2" "$3" "$size"; done
-  hold_run "$1" "$2" "$3"
-}
 
 # posternd with only the turn plugin, on a private bus.
 mkdir -p "$work/conf.d" "$work/state"
@@ -125,30 +131,40 @@ listen = 127.0.0.1:$p1
 realm = $realm
 users-file = $work/turn-users
 relay-ip = 127.0.0.1
-relay-ports = $relay_min-$relay_max
+relay-ports = $postern_min-$postern_max
 allowed-peers = 127.0.0.1/32
+legacy-channels = true
 EOF
 "$POSTERND" --confdirs "$work/conf.d" --plugin-dir "$TURN_PLUGIN_DIR" --state-dir "$work/state" \
   --bus "$(head -1 "$work/bus")" 2> "$work/posternd.log" &
 postern_pid=$!
 pids="$pids $postern_pid"
 wait_for_udp "$p1"
-bench_server postern "$postern_pid" "$p1"
-kill "$postern_pid"
 
 # coturn on loopback only, one relay thread, its own database and log.
 mkdir -p "$work/coturn"
 p2=$(free_port)
 turnserver -n --no-tls --no-dtls --no-cli -L 127.0.0.1 --listening-port "$p2" --relay-ip 127.0.0.1 \
   --allow-loopback-peers --allowed-peer-ip 127.0.0.1 --user "$user:$password" --realm "$realm" --lt-cred-mech \
-  --min-port "$relay_min" --max-port "$relay_max" --relay-threads 1 --userdb "$work/coturn/turndb" \
+  --min-port "$coturn_min" --max-port "$coturn_max" --relay-threads 1 --userdb "$work/coturn/turndb" \
   --pidfile "$work/coturn/pid" --log-file "$work/coturn/turnserver.log" --no-stdout-log > /dev/null 2>&1 &
 coturn_pid=$!
 pids="$pids $coturn_pid"
 wait_for_udp "$p2"
-bench_server coturn "$coturn_pid" "$p2"
+taskset -apc "$server_cpu" "$postern_pid" > /dev/null  # every thread
+taskset -apc "$server_cpu" "$coturn_pid" > /dev/null
 
-echo "uclient: $clients clients x $messages messages, channels, long-term credentials, -z 0 (unpaced)"
+for _ in $(seq "$rounds"); do
+  for size in 160 1200; do
+    relay_run postern "$postern_pid" "$p1" "$size" "$postern_min" "$postern_max"
+    relay_run coturn "$coturn_pid" "$p2" "$size" "$coturn_min" "$coturn_max"
+  done
+done
+hold_run postern "$postern_pid" "$p1"
+kill "$postern_pid"
+hold_run coturn "$coturn_pid" "$p2"
+
+echo "uclient: $clients clients x $messages messages, channels, long-term credentials, -z $interval, $rounds rounds"
 awk 'BEGIN { printf "%-8s %5s %8s %8s %7s %10s %15s %8s %10s %8s %8s %8s %8s\n", "server", "bytes", "sent", "echoed", "loss%",
              "echoed/s", "cpu_us/echoed", "cpu_s", "udp_drops", "@listen", "@peer", "@relay", "@other" }
      { printf "%-8s %5s %8d %8d %7.2f %10d %15.2f %8.3f %10d %8d %8d %8d %8d\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
@@ -164,8 +180,15 @@ awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); v[$1, kv[1]] = kv[2] } }
          printf "ratio postern/coturn memory per allocation: %.2f\n",
                 v["postern", "bytes_per_allocation"] / v["coturn", "bytes_per_allocation"]
      }' "$work/memory.results"
-awk '{ cpu[$1, $2] = $7 }
-     END { for (l = 0; l < 2; l++) { size = l ? 1200 : 160
-             if (cpu["coturn", size] > 0)
-               printf "ratio postern/coturn CPU per echoed message, %d bytes: %.2f (target <= 0.50)\n",
-                      size, cpu["postern", size] / cpu["coturn", size] } }' "$work/relay.results"
+# medians over the rounds (sorted by server, size, then CPU per message)
+sort -k1,1 -k2,2n -k7,7g "$work/relay.results" |
+  awk '{ k = $1 SUBSEP $2; n[k]++; v[k, n[k]] = $7; sent[k] += $3; echoed[k] += $4 }
+       END { for (k in n) { m = n[k]; med[k] = (m % 2) ? v[k, (m + 1) / 2] : (v[k, m / 2] + v[k, m / 2 + 1]) / 2 }
+             split("postern coturn", names, " ")
+             for (l = 0; l < 2; l++) { size = l ? 1200 : 160
+               for (i = 1; i <= 2; i++) { k = names[i] SUBSEP size
+                 printf "median %-8s %5d bytes: %.2f us CPU per echoed message, loss %.2f%% over %d runs\n", names[i],
+                        size, med[k], (sent[k] > 0 ? 100 * (sent[k] - echoed[k]) / sent[k] : 100), n[k] }
+               if (med["coturn" SUBSEP size] > 0)
+                 printf "ratio postern/coturn CPU per echoed message, %d bytes: %.2f (target <= 0.50)\n",
+                        size, med["postern" SUBSEP size] / med["coturn" SUBSEP size] } }'

@@ -687,7 +687,10 @@ ex_add_header (gpointer impl, const gchar *name, const gchar *value)
   }
   if (conn->response_headers == NULL)
     conn->response_headers = g_string_new (NULL);
-  g_string_append_printf (conn->response_headers, "%s: %s\r\n", name, value);
+  g_string_append (conn->response_headers, name);
+  g_string_append_len (conn->response_headers, ": ", 2);
+  g_string_append (conn->response_headers, value);
+  g_string_append_len (conn->response_headers, "\r\n", 2);
 }
 
 static void

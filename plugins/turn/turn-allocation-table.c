@@ -344,39 +344,74 @@ turn_allocation_is_expired (const TurnAllocation *self,
   return now >= self->expires;
 }
 
-/* Installs or refreshes the permission for @peer's IP (the port does not
- * matter, RFC 8656 section 9). */
+/* How many of @peers' IPs have no permission yet, each IP counted once. */
+static guint
+count_new_ips (TurnAllocation *self, const TurnAddr *peers, guint n_peers)
+{
+  guint fresh = 0;
+
+  for (guint i = 0; i < n_peers; i++)
+    {
+      gboolean seen = self->permissions != NULL && g_hash_table_contains (self->permissions, &peers[i]);
+
+      for (guint j = 0; j < i && !seen; j++)
+        seen = turn_addr_ip_equal (&peers[i], &peers[j]);
+      if (!seen)
+        fresh++;
+    }
+  return fresh;
+}
+
+/* Installs or refreshes the permissions for the IPs of @peers (the port
+ * does not matter, RFC 8656 section 9): all of them, or none when they
+ * would not fit (508). */
+gboolean
+turn_allocation_add_permissions (TurnAllocation  *self,
+                                 const TurnAddr  *peers,
+                                 guint            n_peers,
+                                 gint64           now,
+                                 GError         **error)
+{
+  guint fresh;
+
+  if (self->permissions == NULL)
+    self->permissions = g_hash_table_new_full (ip_hash, ip_equal, NULL, g_free);
+  fresh = count_new_ips (self, peers, n_peers);
+  if (g_hash_table_size (self->permissions) + fresh > TURN_MAX_PERMISSIONS)
+    {
+      turn_allocation_purge (self, now);
+      if (g_hash_table_size (self->permissions) + fresh > TURN_MAX_PERMISSIONS)
+        {
+          g_set_error_literal (error, TURN_ERROR, TURN_ERROR_INSUFFICIENT_CAPACITY,
+                               "too many permissions on this allocation");
+          return FALSE;
+        }
+    }
+  for (guint i = 0; i < n_peers; i++)
+    {
+      TurnAddr ip = peers[i];
+      Permission *perm;
+
+      ip.port = 0;
+      perm = g_hash_table_lookup (self->permissions, &ip);
+      if (perm == NULL)
+        {
+          perm = g_new0 (Permission, 1);
+          perm->ip = ip;
+          g_hash_table_insert (self->permissions, &perm->ip, perm);
+        }
+      perm->expires = now + TURN_PERMISSION_LIFETIME;
+    }
+  return TRUE;
+}
+
 gboolean
 turn_allocation_add_permission (TurnAllocation  *self,
                                 const TurnAddr  *peer,
                                 gint64           now,
                                 GError         **error)
 {
-  Permission *perm;
-  TurnAddr ip = *peer;
-
-  ip.port = 0;
-  if (self->permissions == NULL)
-    self->permissions = g_hash_table_new_full (ip_hash, ip_equal, NULL, g_free);
-  perm = g_hash_table_lookup (self->permissions, &ip);
-  if (perm == NULL)
-    {
-      if (g_hash_table_size (self->permissions) >= TURN_MAX_PERMISSIONS)
-        {
-          turn_allocation_purge (self, now);
-          if (g_hash_table_size (self->permissions) >= TURN_MAX_PERMISSIONS)
-            {
-              g_set_error_literal (error, TURN_ERROR, TURN_ERROR_INSUFFICIENT_CAPACITY,
-                                   "too many permissions on this allocation");
-              return FALSE;
-            }
-        }
-      perm = g_new0 (Permission, 1);
-      perm->ip = ip;
-      g_hash_table_insert (self->permissions, &perm->ip, perm);
-    }
-  perm->expires = now + TURN_PERMISSION_LIFETIME;
-  return TRUE;
+  return turn_allocation_add_permissions (self, peer, 1, now, error);
 }
 
 gboolean
@@ -426,7 +461,7 @@ turn_allocation_bind_channel (TurnAllocation  *self,
   TurnChannel *by_number;
   TurnChannel *by_peer;
 
-  if (number < TURN_CHANNEL_MIN || number > TURN_CHANNEL_MAX)
+  if (number < TURN_CHANNEL_MIN || number > TURN_CHANNEL_MAX_LEGACY)
     {
       g_set_error_literal (error, TURN_ERROR, TURN_ERROR_BAD_REQUEST, "channel number out of range");
       return FALSE;

@@ -13,11 +13,12 @@ G_BEGIN_DECLS
 /* After a channel expires, neither its number nor its peer may be bound to
  * anything else for this long (RFC 8656, section 12). */
 #define TURN_CHANNEL_COOLDOWN 300
-/* RFC 8656 narrows channels to 0x4000-0x4FFF, but RFC 5766 clients
- * (libwebrtc in browsers, coturn's turnutils_uclient, restund) still pick
- * from 0x4000-0x7FFF; refusing those would break them. */
+/* RFC 8656 channel numbers. RFC 5766 allowed up to 0x7FFF, and coturn's
+ * turnutils_uclient still picks at random from 0x4000-0x7FFF: the
+ * `legacy-channels` key accepts those (TURN_CHANNEL_MAX_LEGACY). */
 #define TURN_CHANNEL_MIN 0x4000
-#define TURN_CHANNEL_MAX 0x7FFF
+#define TURN_CHANNEL_MAX 0x4FFF
+#define TURN_CHANNEL_MAX_LEGACY 0x7FFF
 /* Bounds what one authenticated client can make the server remember. */
 #define TURN_MAX_PERMISSIONS 1024
 #define TURN_MAX_RELAYED 2
@@ -113,6 +114,11 @@ gboolean             turn_allocation_is_expired         (const TurnAllocation   
                                                          gint64                     now);
 gboolean             turn_allocation_add_permission     (TurnAllocation            *self,
                                                          const TurnAddr            *peer,
+                                                         gint64                     now,
+                                                         GError                   **error);
+gboolean             turn_allocation_add_permissions    (TurnAllocation            *self,
+                                                         const TurnAddr            *peers,
+                                                         guint                      n_peers,
                                                          gint64                     now,
                                                          GError                   **error);
 gboolean             turn_allocation_has_permission     (TurnAllocation            *self,

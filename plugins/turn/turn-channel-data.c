@@ -36,7 +36,7 @@ turn_channel_data_build (guint8       *out,
                          const guint8 *payload,
                          gsize         payload_len)
 {
-  if (number < TURN_CHANNEL_MIN || number > TURN_CHANNEL_MAX || payload_len > G_MAXUINT16 ||
+  if (number < TURN_CHANNEL_MIN || number > TURN_CHANNEL_MAX_LEGACY || payload_len > G_MAXUINT16 ||
       capacity < TURN_CHANNEL_DATA_HEADER + payload_len)
     return 0;
   out[0] = (guint8) (number >> 8);

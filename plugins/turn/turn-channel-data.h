@@ -6,8 +6,8 @@
 G_BEGIN_DECLS
 
 /* ChannelData over UDP for every channel number TURN_CHANNEL_MIN to
- * TURN_CHANNEL_MAX (RFC 5766's range; the codec's helpers stop at RFC
- * 8656's 0x4FFF). Padding after the payload is allowed on input and never
+ * TURN_CHANNEL_MAX_LEGACY (RFC 5766's range, for `legacy-channels`; the
+ * codec's helpers stop at RFC 8656's 0x4FFF). Padding after the payload is allowed on input and never
  * written. */
 #define TURN_CHANNEL_DATA_HEADER 4
 

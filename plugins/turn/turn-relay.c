@@ -8,20 +8,22 @@
 
 #include "turn-channel-data.h"
 #include "turn-error.h"
+#include "turn-send-batch.h"
 
-#define RELAY_BATCH POSTERN_UDP_BATCH
-/* Payloads larger than this are dropped (MSG_TRUNC): the client side is
- * UDP, where a relayed datagram plus its framing must fit one datagram. */
-#define RELAY_MAX_PAYLOAD 4096
+#define RELAY_BATCH 64
 /* Data indication framing: header, XOR-PEER-ADDRESS (IPv6), DATA header. */
 #define RELAY_MAX_FRAMING (POSTERN_STUN_HEADER_SIZE + 4 + 20 + 4)
 #define RELAY_BATCHES_PER_WAKEUP 4
 #define BIND_ATTEMPTS 16
 
-typedef union {
-  struct cmsghdr align;
-  guint8 buf[CMSG_SPACE (sizeof (struct in6_pktinfo))];
-} PktinfoControl;
+/* One datagram from the client waiting for its relay socket. */
+typedef struct {
+  gint fd;
+  struct sockaddr_storage peer;
+  socklen_t peer_len;
+  const guint8 *data;       /* in the listener's receive buffer */
+  gsize len;
+} ToPeer;
 
 /* Batch buffers shared by every relay socket: the main loop handles one
  * socket at a time, so one set is enough and nothing is allocated per
@@ -30,13 +32,13 @@ struct _TurnRelayIo {
   struct mmsghdr in[RELAY_BATCH];
   struct iovec in_iov[RELAY_BATCH];
   struct sockaddr_storage from[RELAY_BATCH];
-  guint8 in_buf[RELAY_BATCH][RELAY_MAX_PAYLOAD];
-  struct mmsghdr out[RELAY_BATCH];
-  struct iovec out_iov[RELAY_BATCH];
-  guint8 out_buf[RELAY_BATCH][RELAY_MAX_PAYLOAD + RELAY_MAX_FRAMING];
+  guint8 in_buf[RELAY_BATCH][TURN_RELAY_MAX_PAYLOAD];
+  guint8 out_buf[RELAY_BATCH][TURN_RELAY_MAX_PAYLOAD + RELAY_MAX_FRAMING];
+  TurnSendBatch out;
+  ToPeer to_peer[TURN_SEND_BATCH];
+  guint n_to_peer;
+  gboolean gso;
   guint64 txid_counter;
-  /* Last: struct cmsghdr ends in a flexible array member. */
-  PktinfoControl control;
 };
 
 TurnRelayIo *
@@ -45,6 +47,8 @@ turn_relay_io_new (void)
   TurnRelayIo *io = g_new0 (TurnRelayIo, 1);
 
   io->txid_counter = g_random_int ();
+  io->gso = turn_send_batch_gso_supported ();
+  turn_send_batch_init (&io->out);
   return io;
 }
 
@@ -136,38 +140,6 @@ admit (TurnRelay *relay, guint direction, gsize bytes, gint64 now_us)
   return max_bps == 0 || turn_token_bucket_take (&relay->bucket[direction], max_bps, max_bps, bytes, now_us);
 }
 
-static socklen_t
-set_source (PktinfoControl *control, const TurnAddr *local, struct msghdr *hdr)
-{
-  struct cmsghdr *cm;
-
-  memset (control, 0, sizeof *control);
-  hdr->msg_control = control->buf;
-  if (local->family == AF_INET)
-    {
-      struct in_pktinfo info = { 0 };
-      hdr->msg_controllen = CMSG_SPACE (sizeof info);
-      cm = CMSG_FIRSTHDR (hdr);
-      cm->cmsg_level = IPPROTO_IP;
-      cm->cmsg_type = IP_PKTINFO;
-      cm->cmsg_len = CMSG_LEN (sizeof info);
-      memcpy (&info.ipi_spec_dst, local->ip, 4);
-      memcpy (CMSG_DATA (cm), &info, sizeof info);
-    }
-  else
-    {
-      struct in6_pktinfo info = { 0 };
-      hdr->msg_controllen = CMSG_SPACE (sizeof info);
-      cm = CMSG_FIRSTHDR (hdr);
-      cm->cmsg_level = IPPROTO_IPV6;
-      cm->cmsg_type = IPV6_PKTINFO;
-      cm->cmsg_len = CMSG_LEN (sizeof info);
-      memcpy (&info.ipi6_addr, local->ip, 16);
-      memcpy (CMSG_DATA (cm), &info, sizeof info);
-    }
-  return (socklen_t) hdr->msg_controllen;
-}
-
 /* Frames one datagram from @peer for the client: ChannelData when a channel
  * is bound to the peer, else a Data indication. Returns its size, 0 if it
  * did not fit. */
@@ -244,52 +216,26 @@ relay_batch (TurnRelay *relay, gint fd)
           server->stats.dropped++;
           continue;
         }
-      io->out_iov[n_out].iov_base = io->out_buf[n_out];
-      io->out_iov[n_out].iov_len = framed;
-      memset (&io->out[n_out].msg_hdr, 0, sizeof io->out[n_out].msg_hdr);
-      io->out[n_out].msg_hdr.msg_name = &client;
-      io->out[n_out].msg_hdr.msg_namelen = client_len;
-      io->out[n_out].msg_hdr.msg_iov = &io->out_iov[n_out];
-      io->out[n_out].msg_hdr.msg_iovlen = 1;
+      /* everything goes to one client from one address: runs of equal
+       * sizes become GSO sends */
+      turn_send_batch_add (&io->out, io->gso, &alloc->five_tuple.server, (struct sockaddr *) &client, client_len,
+                           io->out_buf[n_out], framed);
       turn_allocation_count_to_client (alloc, len);
       n_out++;
     }
   if (n_out > 0)
-    {
-      gint listener_fd = postern_udp_socket_get_fd (relay->listener);
-      guint done = 0;
-
-      set_source (&io->control, &alloc->five_tuple.server, &io->out[0].msg_hdr);
-      for (guint i = 1; i < n_out; i++)
-        {
-          io->out[i].msg_hdr.msg_control = io->out[0].msg_hdr.msg_control;
-          io->out[i].msg_hdr.msg_controllen = io->out[0].msg_hdr.msg_controllen;
-        }
-      while (done < n_out)
-        {
-          gint sent = sendmmsg (listener_fd, io->out + done, n_out - done, MSG_DONTWAIT);
-          if (sent < 0 && errno == EINTR)
-            continue;
-          if (sent <= 0)
-            {
-              server->stats.dropped += n_out - done;
-              break;
-            }
-          done += (guint) sent;
-        }
-    }
+    server->stats.dropped += turn_send_batch_flush (&io->out, postern_udp_socket_get_fd (relay->listener));
   return (guint) got;
 }
 
-static gboolean
-on_relay_readable (gint fd, GIOCondition condition, gpointer user_data)
+static void
+on_relay_readable (gint fd, gpointer user_data)
 {
   TurnRelay *relay = user_data;
 
   for (guint b = 0; b < RELAY_BATCHES_PER_WAKEUP; b++)
     if (relay_batch (relay, fd) < RELAY_BATCH)
       break;
-  return TRUE;
 }
 
 TurnRelay *
@@ -311,7 +257,7 @@ turn_relay_new (TurnServer        *server,
   for (guint i = 0; i < alloc->n_relayed; i++)
     relay->fd[i] = fds[i];
   for (guint i = 0; i < alloc->n_relayed; i++)
-    if (!postern_epoll_source_add (server->relay_source, fds[i], G_IO_IN, on_relay_readable, relay, NULL, error))
+    if (!turn_loop_add (server->loop, fds[i], on_relay_readable, relay, error))
       {
         turn_relay_free (relay);
         return NULL;
@@ -324,36 +270,76 @@ turn_relay_new (TurnServer        *server,
 void
 turn_relay_free (TurnRelay *relay)
 {
+  TurnRelayIo *io = relay->server->io;
+
   for (guint i = 0; i < TURN_MAX_RELAYED; i++)
     if (relay->fd[i] >= 0)
       {
-        postern_epoll_source_remove (relay->server->relay_source, relay->fd[i]);
+        /* nothing queued may reach a descriptor number about to be reused */
+        for (guint q = 0; q < io->n_to_peer; q++)
+          if (io->to_peer[q].fd == relay->fd[i])
+            io->to_peer[q].fd = -1;
+        turn_loop_remove (relay->server->loop, relay->fd[i]);
         close (relay->fd[i]);
         turn_port_pool_release (relay->server->pool, relay->alloc->relayed[i].port);
       }
   g_free (relay);
 }
 
+/* Queues @data (valid until turn_relay_flush_to_peers) for @peer on the
+ * relay socket of its family. */
 void
 turn_relay_send_to_peer (TurnRelay      *relay,
                          const TurnAddr *peer,
                          const guint8   *data,
                          gsize           len)
 {
-  struct sockaddr_storage ss;
-  socklen_t ss_len;
+  TurnRelayIo *io = relay->server->io;
 
   for (guint i = 0; i < relay->alloc->n_relayed; i++)
     {
+      ToPeer *out;
+
       if (relay->alloc->relayed[i].family != peer->family)
         continue;
       if (!admit (relay, 0, len, g_get_monotonic_time ()))
         break;
-      ss_len = turn_addr_to_sockaddr (peer, &ss);
-      if (sendto (relay->fd[i], data, len, MSG_DONTWAIT, (struct sockaddr *) &ss, ss_len) != (gssize) len)
-        break;
+      if (io->n_to_peer == G_N_ELEMENTS (io->to_peer))
+        turn_relay_flush_to_peers (relay->server);
+      out = &io->to_peer[io->n_to_peer++];
+      out->fd = relay->fd[i];
+      out->peer_len = turn_addr_to_sockaddr (peer, &out->peer);
+      out->data = data;
+      out->len = len;
       turn_allocation_count_to_peer (relay->alloc, len);
       return;
     }
   relay->server->stats.dropped++;
+}
+
+/* Sends what turn_relay_send_to_peer queued: one sendmmsg per relay
+ * socket, in arrival order per socket. */
+void
+turn_relay_flush_to_peers (TurnServer *server)
+{
+  TurnRelayIo *io = server->io;
+
+  for (guint i = 0; i < io->n_to_peer; i++)
+    {
+      gint fd = io->to_peer[i].fd;
+
+      if (fd < 0)
+        continue;
+      for (guint j = i; j < io->n_to_peer; j++)
+        {
+          ToPeer *p = &io->to_peer[j];
+
+          if (p->fd != fd)
+            continue;
+          turn_send_batch_add (&io->out, io->gso, NULL, (struct sockaddr *) &p->peer, p->peer_len, p->data, p->len);
+          p->fd = -1;
+        }
+      server->stats.dropped += turn_send_batch_flush (&io->out, fd);
+    }
+  io->n_to_peer = 0;
 }

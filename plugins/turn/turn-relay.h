@@ -6,6 +6,10 @@
 
 G_BEGIN_DECLS
 
+/* Payloads larger than this are dropped (MSG_TRUNC): the client side is
+ * UDP, where a relayed datagram plus its framing must fit one datagram. */
+#define TURN_RELAY_MAX_PAYLOAD 4096
+
 /* The relay side of one allocation: its sockets (one per relayed address,
  * registered in the server's epoll source) and its rate limiter. Kept in
  * TurnAllocation.user_data. */
@@ -46,5 +50,6 @@ void         turn_relay_send_to_peer (TurnRelay           *relay,
                                       const TurnAddr      *peer,
                                       const guint8        *data,
                                       gsize                len);
+void         turn_relay_flush_to_peers (TurnServer        *server);
 
 G_END_DECLS

@@ -6,6 +6,7 @@
 
 #include "turn-channel-data.h"
 #include "turn-error.h"
+#include "turn-peer-list.h"
 #include "turn-relay.h"
 #include "turn-server.h"
 
@@ -400,8 +401,8 @@ check_peer (Request *r, TurnAllocation *alloc, const TurnAddr *peer)
   return 0;
 }
 
-/* The codec indexes the first of repeated attributes only, so one peer per
- * request (what clients send; RFC 8656 allows several). */
+/* Every XOR-PEER-ADDRESS gets a permission, or none does: the first
+ * refused peer answers for the request. */
 static gsize
 handle_create_permission (Request *r)
 {
@@ -409,19 +410,21 @@ handle_create_permission (Request *r)
   g_autoptr(GError) error = NULL;
   gsize size = 0;
   TurnAllocation *alloc = own_allocation (r, &size);
-  PosternStunAddress a;
-  TurnAddr peer;
-  guint16 code;
+  TurnAddr peers[TURN_MAX_PEERS_PER_REQUEST];
+  gint n_peers;
 
   if (alloc == NULL)
     return size;
-  if (!postern_stun_message_get_xor_address (r->msg, POSTERN_STUN_ATTR_XOR_PEER_ADDRESS, &a) ||
-      !turn_addr_from_stun (&peer, &a))
+  n_peers = turn_peer_list_collect (r->msg, peers, G_N_ELEMENTS (peers));
+  if (n_peers <= 0)
     return reply_code (r, TURN_ERROR_BAD_REQUEST);
-  code = check_peer (r, alloc, &peer);
-  if (code != 0)
-    return reply_code (r, code);
-  if (!turn_allocation_add_permission (alloc, &peer, r->now, &error))
+  for (gint i = 0; i < n_peers; i++)
+    {
+      guint16 code = check_peer (r, alloc, &peers[i]);
+      if (code != 0)
+        return reply_code (r, code);
+    }
+  if (!turn_allocation_add_permissions (alloc, peers, (guint) n_peers, r->now, &error))
     return reply_gerror (r, error);
   postern_stun_builder_init_reply (&b, r->reply, r->capacity, r->msg, POSTERN_STUN_CLASS_SUCCESS);
   return finish (r, &b);
@@ -441,6 +444,7 @@ handle_channel_bind (Request *r)
   if (alloc == NULL)
     return size;
   if (!postern_stun_message_get_channel_number (r->msg, &number) ||
+      number < TURN_CHANNEL_MIN || number > r->server->settings->max_channel ||
       !postern_stun_message_get_xor_address (r->msg, POSTERN_STUN_ATTR_XOR_PEER_ADDRESS, &a))
     return reply_code (r, TURN_ERROR_BAD_REQUEST);
   if (!turn_addr_from_stun (&peer, &a))

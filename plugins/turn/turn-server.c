@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "turn-listener.h"
 #include "turn-relay.h"
 
 /* Unauthenticated answers (401, 438): a client needs one or two per
@@ -67,34 +68,16 @@ allocation_removed (TurnAllocationTable *table,
   alloc->user_data = NULL;
 }
 
-static gsize
-on_datagram (PosternUdpSocket *socket,
-             const guint8     *data,
-             gsize             len,
-             gconstpointer     peer,
-             gsize             peer_len,
-             gconstpointer     local,
-             gsize             local_len,
-             guint8           *reply,
-             gsize             reply_capacity,
-             gpointer          user_data)
-{
-  TurnAddr client, server;
-
-  if (!turn_addr_from_sockaddr (&client, peer, (socklen_t) peer_len) ||
-      !turn_addr_from_sockaddr (&server, local, (socklen_t) local_len))
-    return 0;
-  return turn_server_handle (user_data, socket, data, len, &client, &server, reply, reply_capacity);
-}
-
 static gboolean
 tick (gpointer user_data)
 {
   TurnServer *self = user_data;
   gint64 now = turn_server_now ();
 
+  g_mutex_lock (&self->lock);
   turn_allocation_table_expire (self->table, now);
   turn_port_pool_expire (self->pool, now);
+  g_mutex_unlock (&self->lock);
   return G_SOURCE_CONTINUE;
 }
 
@@ -120,30 +103,31 @@ turn_server_new (PosternContext  *context,
 {
   g_autoptr(TurnServer) self = g_new0 (TurnServer, 1);
 
+  g_mutex_init (&self->lock);
   self->context = context;
   self->settings = settings;
   self->nonce_key = turn_nonce_key_new ();
   self->io = turn_relay_io_new ();
   self->limiter = turn_source_limiter_new (LIMITER_SLOTS, LIMITER_PER_SOURCE_RATE, LIMITER_PER_SOURCE_BURST,
                                            LIMITER_TOTAL_RATE, LIMITER_TOTAL_BURST);
-  self->listeners = g_ptr_array_new_with_free_func ((GDestroyNotify) postern_udp_socket_free);
+  self->listeners = g_ptr_array_new_with_free_func ((GDestroyNotify) turn_listener_free);
   self->pool = turn_port_pool_new (settings->first_port, settings->last_port, error);
   if (self->pool == NULL)
     return NULL;
   self->table = turn_allocation_table_new (settings->total_quota, settings->user_quota, allocation_removed, self);
-  self->relay_source = postern_epoll_source_new (error);
-  if (self->relay_source == NULL)
+  self->loop = turn_loop_new (&self->lock, error);
+  if (self->loop == NULL)
     return NULL;
-  g_source_attach (self->relay_source, NULL);
 
   for (guint i = 0; i < settings->listen->len; i++)
     {
-      PosternUdpSocket *socket = postern_udp_socket_new (settings->listen->pdata[i], error);
-      if (socket == NULL)
+      TurnListener *listener = turn_listener_new (self, settings->listen->pdata[i], error);
+      if (listener == NULL)
         return NULL;
-      g_ptr_array_add (self->listeners, socket);
-      postern_udp_socket_start (socket, on_datagram, self);
+      g_ptr_array_add (self->listeners, listener);
     }
+  if (!turn_loop_start (self->loop, error))
+    return NULL;
   self->timer_id = g_timeout_add_seconds (1, tick, self);
   return g_steal_pointer (&self);
 }
@@ -154,16 +138,18 @@ turn_server_free (TurnServer *self)
   if (self == NULL)
     return;
   g_clear_handle_id (&self->timer_id, g_source_remove);
+  /* no thread from here on: the sockets' watches go without the lock */
+  if (self->loop != NULL)
+    turn_loop_stop (self->loop);
   g_clear_pointer (&self->table, turn_allocation_table_free);
   g_clear_pointer (&self->listeners, g_ptr_array_unref);
-  if (self->relay_source != NULL)
-    g_source_destroy (self->relay_source);
-  g_clear_pointer (&self->relay_source, g_source_unref);
+  g_clear_pointer (&self->loop, turn_loop_free);
   g_clear_pointer (&self->pool, turn_port_pool_free);
   g_clear_pointer (&self->io, turn_relay_io_free);
   g_clear_pointer (&self->limiter, turn_source_limiter_free);
   g_clear_pointer (&self->nonce_key, turn_nonce_key_free);
   g_clear_pointer (&self->settings, turn_settings_free);
+  g_mutex_clear (&self->lock);
   g_free (self);
 }
 
@@ -180,11 +166,16 @@ turn_server_apply (TurnServer    *self,
                            "listen cannot change on reload; restart posternd");
       return FALSE;
     }
+  g_mutex_lock (&self->lock);
   if (!turn_port_pool_set_range (self->pool, settings->first_port, settings->last_port, error))
-    return FALSE;
+    {
+      g_mutex_unlock (&self->lock);
+      return FALSE;
+    }
   turn_allocation_table_set_quotas (self->table, settings->total_quota, settings->user_quota);
   turn_settings_free (self->settings);
   self->settings = settings;
+  g_mutex_unlock (&self->lock);
   return TRUE;
 }
 
@@ -198,7 +189,9 @@ turn_server_reload_users (TurnServer  *self,
 
   if (credentials == NULL)
     return FALSE;
+  g_mutex_lock (&self->lock);
   turn_credentials_unref (s->credentials);
   s->credentials = credentials;
+  g_mutex_unlock (&self->lock);
   return TRUE;
 }

@@ -4,6 +4,7 @@
 #include <postern.h>
 
 #include "turn-allocation-table.h"
+#include "turn-loop.h"
 #include "turn-nonce.h"
 #include "turn-port-pool.h"
 #include "turn-rate-limit.h"
@@ -22,16 +23,19 @@ typedef struct {
   guint64 dropped;           /* relayed datagrams dropped: no permission, rate limit, send failure */
 } TurnStats;
 
-/* The TURN service: listeners, the allocation table and the relay sockets
- * (all inside one epoll GSource). Runs in the main context. */
+/* The TURN service: listeners, the allocation table and the relay sockets.
+ * The sockets are served by the relay thread (TurnLoop); D-Bus, expiry and
+ * reload run in the main context. Everything below is guarded by @lock
+ * once the thread runs, except @context and @loop themselves. */
 typedef struct {
   PosternContext *context;
   TurnSettings *settings;
   TurnNonceKey *nonce_key;
   TurnAllocationTable *table;
   TurnPortPool *pool;
-  GPtrArray *listeners;      /* PosternUdpSocket */
-  GSource *relay_source;     /* PosternEpollSource */
+  GPtrArray *listeners;      /* TurnListener */
+  GMutex lock;
+  TurnLoop *loop;            /* the relay thread */
   TurnRelayIo *io;
   TurnSourceLimiter *limiter;  /* 401 and 438 answers per source */
   guint timer_id;

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "turn-allocation-table.h"
 #include "turn-port-pool.h"
 #include "turn-users-file.h"
 
@@ -36,6 +37,9 @@ const PosternConfigKey turn_config_keys[] = {
   { "max-bps", POSTERN_CONFIG_TYPE_INTEGER, "0", "Bytes per second per allocation, each way (0: unlimited)",
     0, G_GINT64_CONSTANT (1000000000000) },
   { "nonce-lifetime", POSTERN_CONFIG_TYPE_DURATION, "600", "Seconds a NONCE stays valid", 1, 86400 },
+  { "legacy-channels", POSTERN_CONFIG_TYPE_BOOLEAN, "false",
+    "Also accept RFC 5766 channel numbers 0x5000-0x7FFF (coturn's turnutils_uclient picks from 0x4000-0x7FFF); "
+    "RFC 8656 allows 0x4000-0x4FFF only" },
   { NULL }
 };
 
@@ -241,6 +245,8 @@ turn_settings_new (PosternConfig *config,
   self->total_quota = (guint) postern_config_get_integer (config, "total-quota");
   self->max_bps = (guint64) postern_config_get_integer (config, "max-bps");
   self->nonce_lifetime = postern_config_get_integer (config, "nonce-lifetime");
+  self->max_channel = postern_config_get_boolean (config, "legacy-channels") ? TURN_CHANNEL_MAX_LEGACY
+                                                                             : TURN_CHANNEL_MAX;
   return g_steal_pointer (&self);
 }
 

@@ -36,6 +36,7 @@ typedef struct {
   guint total_quota;
   guint64 max_bps;
   gint64 nonce_lifetime;
+  guint16 max_channel;           /* TURN_CHANNEL_MAX, or TURN_CHANNEL_MAX_LEGACY */
 } TurnSettings;
 
 extern const PosternConfigKey turn_config_keys[];

@@ -137,6 +137,21 @@ webapp_http_etag (const struct stat *st)
                           (guint64) st->st_mtim.tv_sec, (unsigned long) st->st_mtim.tv_nsec);
 }
 
+/**
+ * webapp_http_last_modified:
+ * @st: the file's stat
+ *
+ * Returns: (nullable): its modification time as an HTTP-date (seconds), or
+ *   %NULL when it cannot be written as one
+ */
+gchar *
+webapp_http_last_modified (const struct stat *st)
+{
+  g_autoptr (GDateTime) modified = g_date_time_new_from_unix_utc (st->st_mtim.tv_sec);
+
+  return modified != NULL ? soup_date_time_to_string (modified, SOUP_DATE_HTTP) : NULL;
+}
+
 /* Whether an If-Match / If-None-Match list names @etag ("*" names any).
  * Weak comparison ignores the W/ prefix; strong comparison never matches a
  * weak tag. A malformed list matches nothing. */
@@ -311,11 +326,34 @@ webapp_http_respond (const char *method, SoupMessageHeaders *request, const char
                      WebappEncoding encoding, int fd, const struct stat *st,
                      WebappHttpResponse *out)
 {
+  g_autofree gchar *etag = webapp_http_etag (st);
+  g_autofree gchar *last_modified = webapp_http_last_modified (st);
+
+  webapp_http_respond_validated (method, request, name, encoding, fd, st, etag, last_modified, out);
+}
+
+/**
+ * webapp_http_respond_validated:
+ * @method: the request method
+ * @request: the request headers
+ * @name: the file's name, as for webapp_http_respond()
+ * @encoding: which representation @fd is
+ * @fd: its descriptor, lent to @out
+ * @st: its stat
+ * @etag: webapp_http_etag() of @st, computed earlier
+ * @last_modified: (nullable): webapp_http_last_modified() of @st
+ * @out: (out caller-allocates): the decision
+ *
+ * webapp_http_respond() with the validators given (kept from an earlier
+ * request for the same version of the file).
+ */
+void
+webapp_http_respond_validated (const char *method, SoupMessageHeaders *request, const char *name,
+                               WebappEncoding encoding, int fd, const struct stat *st, const char *etag,
+                               const char *last_modified, WebappHttpResponse *out)
+{
   gboolean head = g_strcmp0 (method, "HEAD") == 0;
   guint64 size = (guint64) st->st_size;
-  g_autofree gchar *etag = NULL;
-  g_autoptr (GDateTime) modified = NULL;
-  g_autofree gchar *last_modified = NULL;
   const char *range;
   guint64 first = 0;
   guint64 last = 0;
@@ -329,9 +367,6 @@ webapp_http_respond (const char *method, SoupMessageHeaders *request, const char
       return;
     }
 
-  etag = webapp_http_etag (st);
-  modified = g_date_time_new_from_unix_utc (st->st_mtim.tv_sec);
-  last_modified = modified ? soup_date_time_to_string (modified, SOUP_DATE_HTTP) : NULL;
   soup_message_headers_append (out->headers, "ETag", etag);
   if (last_modified != NULL)
     soup_message_headers_append (out->headers, "Last-Modified", last_modified);

@@ -27,6 +27,7 @@ const char *webapp_http_encoding_suffix (WebappEncoding encoding);
 guint webapp_http_encodings_to_try (SoupMessageHeaders *request, WebappEncoding order[WEBAPP_ENCODING_COUNT]);
 
 gchar *webapp_http_etag (const struct stat *st);
+gchar *webapp_http_last_modified (const struct stat *st);
 
 /**
  * WebappHttpResponse:
@@ -54,6 +55,9 @@ typedef struct {
 void webapp_http_respond (const char *method, SoupMessageHeaders *request, const char *name,
                           WebappEncoding encoding, int fd, const struct stat *st,
                           WebappHttpResponse *out);
+void webapp_http_respond_validated (const char *method, SoupMessageHeaders *request, const char *name,
+                                    WebappEncoding encoding, int fd, const struct stat *st, const char *etag,
+                                    const char *last_modified, WebappHttpResponse *out);
 void webapp_http_response_clear (WebappHttpResponse *response);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (WebappHttpResponse, webapp_http_response_clear)
 

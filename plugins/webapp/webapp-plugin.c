@@ -15,11 +15,16 @@
 #include "webapp-resolver.h"
 #include "webapp-serve.h"
 
+/* Per mount: entries (validators of any file) and the bodies of small ones. */
+#define CACHE_MAX_ENTRIES 4096
+#define CACHE_MAX_BODY_BYTES (8 * 1024 * 1024)
+
 typedef struct {
   gint ref;
   PosternContext *context;
   gchar *prefix;
   WebappResolver *resolver; /* swapped on reload */
+  WebappCache *cache;       /* of files found by resolver, emptied when it is swapped */
   guint id;
 } WebappMount;
 
@@ -71,6 +76,7 @@ mount_unref (gpointer data)
   if (!g_atomic_int_dec_and_test (&m->ref))
     return;
   g_clear_object (&m->resolver);
+  g_clear_pointer (&m->cache, webapp_cache_free);
   g_free (m->prefix);
   g_free (m);
 }
@@ -81,7 +87,7 @@ mount_handle (PosternHttpExchange *exchange, gpointer user_data)
   WebappMount *m = user_data;
   g_autoptr (WebappResolver) resolver = g_object_ref (m->resolver);
 
-  webapp_serve (m->context, resolver, m->prefix, exchange);
+  webapp_serve (m->context, resolver, m->cache, m->prefix, exchange);
 }
 
 static void
@@ -178,6 +184,7 @@ apply (Webapp *w, GHashTable *resolvers, GError **error)
       m->context = w->context;
       m->prefix = g_strdup (key);
       m->resolver = g_object_ref (value);
+      m->cache = webapp_cache_new (CACHE_MAX_ENTRIES, CACHE_MAX_BODY_BYTES);
       m->id = postern_context_add_http_handler (w->context, m->prefix, mount_handle, mount_ref (m), mount_unref, error);
       if (m->id == 0)
         {
@@ -205,7 +212,10 @@ apply (Webapp *w, GHashTable *resolvers, GError **error)
       if (resolver == NULL)
         g_ptr_array_add (gone, m);
       else if (resolver != m->resolver)
-        g_set_object (&m->resolver, resolver);
+        {
+          g_set_object (&m->resolver, resolver);
+          webapp_cache_clear (m->cache);
+        }
     }
   for (guint i = 0; i < gone->len; i++)
     {

@@ -11,9 +11,24 @@
 
 G_DEFINE_QUARK (webapp-resolve-error-quark, webapp_resolve_error)
 
+/* Lookups open O_PATH descriptors: enough to fstat, cheaper than opening for
+ * reading (most answers need no contents), and a FIFO planted in the tree
+ * cannot block them. webapp_file_open_readable() opens the contents. */
+#define FILE_FLAGS (O_PATH | O_CLOEXEC)
+/* O_NONBLOCK keeps a file swapped for a FIFO from blocking the reopen. */
+#define READ_FLAGS (O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
+
+/* A root's directory, held open while the path still names it. */
+typedef struct {
+  int fd;
+  dev_t dev;
+  ino_t ino;
+} RootDir;
+
 struct _WebappResolver {
   GObject parent_instance;
   GStrv roots;
+  RootDir *dirs; /* one per root */
   gboolean use_openat2;
 };
 
@@ -163,6 +178,42 @@ webapp_path_decode (const char *raw, gsize len, GError **error)
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
+/**
+ * webapp_file_open_readable:
+ * @file: a file found by webapp_resolver_open() or webapp_resolver_open_sibling()
+ * @error: %WEBAPP_RESOLVE_ERROR_FORBIDDEN when it may not be read, a
+ *   %G_IO_ERROR for any other failure
+ *
+ * Opens the very file @file holds (through /proc/self/fd, so no path is
+ * looked up again) for reading.
+ *
+ * Returns: a new read-only descriptor, or -1
+ */
+int
+webapp_file_open_readable (const WebappFile *file, GError **error)
+{
+  g_autofree gchar *shown = NULL;
+  char link[64];
+  struct stat st;
+  int fd;
+  int err;
+
+  g_snprintf (link, sizeof link, "/proc/self/fd/%d", file->fd);
+  fd = open (link, READ_FLAGS);
+  if (fd >= 0 && fstat (fd, &st) == 0 && st.st_dev == file->st.st_dev && st.st_ino == file->st.st_ino)
+    return fd;
+  err = fd >= 0 ? EIO : errno;
+  if (fd >= 0)
+    close (fd);
+  shown = printable (file->rel_path, strlen (file->rel_path));
+  if (err == EACCES || err == EPERM)
+    g_set_error (error, WEBAPP_RESOLVE_ERROR, WEBAPP_RESOLVE_ERROR_FORBIDDEN, "“%s”: permission denied", shown);
+  else
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err), "“%s”: cannot be opened for reading: %s", shown,
+                 g_strerror (err));
+  return -1;
+}
+
 void
 webapp_file_clear (WebappFile *file)
 {
@@ -177,6 +228,10 @@ webapp_resolver_finalize (GObject *object)
 {
   WebappResolver *self = WEBAPP_RESOLVER (object);
 
+  for (guint i = 0; self->roots != NULL && self->roots[i] != NULL; i++)
+    if (self->dirs[i].fd >= 0)
+      close (self->dirs[i].fd);
+  g_free (self->dirs);
   g_strfreev (self->roots);
   G_OBJECT_CLASS (webapp_resolver_parent_class)->finalize (object);
 }
@@ -199,8 +254,9 @@ webapp_resolver_init (WebappResolver *self)
  *   overlay, then its base tree
  * @error: set when a root is not an absolute path to a directory
  *
- * Roots are reopened on every lookup, so files and even whole trees replaced
- * on disk are served at once.
+ * Every lookup checks that each root path still names the directory held
+ * open for it (reopening it otherwise), so files and even whole trees
+ * replaced on disk are served at once.
  */
 WebappResolver *
 webapp_resolver_new (const char *const *roots, GError **error)
@@ -223,6 +279,9 @@ webapp_resolver_new (const char *const *roots, GError **error)
     }
   self = g_object_new (WEBAPP_TYPE_RESOLVER, NULL);
   self->roots = g_strdupv ((GStrv) roots);
+  self->dirs = g_new (RootDir, g_strv_length (self->roots));
+  for (guint i = 0; self->roots[i] != NULL; i++)
+    self->dirs[i].fd = -1;
   return g_steal_pointer (&self);
 }
 
@@ -270,9 +329,6 @@ open_errno (int err, const char *root, const char *rel, GError **error)
     }
 }
 
-/* O_NONBLOCK keeps a FIFO planted in the tree from blocking the open. */
-#define FILE_FLAGS (O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
-
 static int
 open_beneath (int root_fd, const char *rel)
 {
@@ -318,12 +374,45 @@ open_walking (int root_fd, const char *rel)
   return dir_fd;
 }
 
+/* The directory @index names now: the one held open when the path still
+ * leads to it (one stat), else opened afresh. -1 with errno when gone.
+ * @checked: this request already checked it (a sibling lookup after the
+ * file's own), so the held directory is taken as is. */
+static int
+root_dir (WebappResolver *self, guint index, gboolean checked)
+{
+  RootDir *dir = &self->dirs[index];
+  struct stat st;
+  int fd;
+
+  if (checked && dir->fd >= 0)
+    return dir->fd;
+  if (stat (self->roots[index], &st) != 0)
+    return -1;
+  if (dir->fd >= 0 && dir->dev == st.st_dev && dir->ino == st.st_ino)
+    return dir->fd;
+  fd = open (self->roots[index], O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 || fstat (fd, &st) != 0)
+    {
+      int err = errno;
+
+      if (fd >= 0)
+        close (fd);
+      errno = err;
+      return -1;
+    }
+  if (dir->fd >= 0)
+    close (dir->fd);
+  *dir = (RootDir) { .fd = fd, .dev = st.st_dev, .ino = st.st_ino };
+  return fd;
+}
+
 static OpenResult
-open_in_root (WebappResolver *self, guint index, const char *rel, int *fd_out,
+open_in_root (WebappResolver *self, guint index, gboolean checked, const char *rel, int *fd_out,
               struct stat *st, GError **error)
 {
   const char *root = self->roots[index];
-  int root_fd = open (root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int root_fd = root_dir (self, index, checked);
   int fd = -1;
   int err;
 
@@ -339,7 +428,6 @@ open_in_root (WebappResolver *self, guint index, const char *rel, int *fd_out,
   if (!self->use_openat2)
     fd = rel[0] ? open_walking (root_fd, rel) : openat (root_fd, ".", FILE_FLAGS);
   err = errno;
-  close (root_fd);
   if (fd < 0)
     return open_errno (err, root, rel, error);
 
@@ -359,7 +447,7 @@ open_in_root (WebappResolver *self, guint index, const char *rel, int *fd_out,
 /* Finds @rel in the first root that has it. Directories are returned as
  * such (the caller decides); absence in every root is NOT_FOUND. */
 static gboolean
-lookup (WebappResolver *self, const char *rel, guint first_root, guint last_root,
+lookup (WebappResolver *self, const char *rel, guint first_root, guint last_root, gboolean checked,
         WebappFile *out, GError **error)
 {
   for (guint i = first_root; i <= last_root; i++)
@@ -367,7 +455,7 @@ lookup (WebappResolver *self, const char *rel, guint first_root, guint last_root
       g_autoptr (GError) local = NULL;
       int fd = -1;
 
-      switch (open_in_root (self, i, rel, &fd, &out->st, &local))
+      switch (open_in_root (self, i, checked, rel, &fd, &out->st, &local))
         {
         case OPEN_OK:
           out->fd = fd;
@@ -428,7 +516,7 @@ webapp_resolver_open (WebappResolver *self, const char *raw_path, gsize len,
 
   if (dlen > 0)
     {
-      if (!lookup (self, decoded, 0, last, out, error))
+      if (!lookup (self, decoded, 0, last, FALSE, out, error))
         return FALSE;
       if (S_ISREG (out->st.st_mode))
         {
@@ -443,7 +531,7 @@ webapp_resolver_open (WebappResolver *self, const char *raw_path, gsize len,
     }
 
   index = dlen > 0 ? g_strconcat (decoded, "/index.html", NULL) : g_strdup ("index.html");
-  if (!lookup (self, index, 0, last, out, error))
+  if (!lookup (self, index, 0, last, FALSE, out, error))
     return FALSE;
   if (!S_ISREG (out->st.st_mode))
     {
@@ -462,7 +550,9 @@ webapp_resolver_open (WebappResolver *self, const char *raw_path, gsize len,
  * @error: NOT_FOUND when there is no such regular file
  *
  * Looks only in the root @file came from, so a branding's own file is never
- * served with a compressed copy of the base's file of the same name.
+ * served with a compressed copy of the base's file of the same name. Meant
+ * for the request that just found @file: that root's directory is not
+ * checked against its path again.
  */
 gboolean
 webapp_resolver_open_sibling (WebappResolver *self, const WebappFile *file,
@@ -475,7 +565,7 @@ webapp_resolver_open_sibling (WebappResolver *self, const WebappFile *file,
   g_return_val_if_fail (out != NULL && out->fd < 0, FALSE);
 
   rel = g_strconcat (file->rel_path, suffix, NULL);
-  if (!lookup (self, rel, file->root_index, file->root_index, out, error))
+  if (!lookup (self, rel, file->root_index, file->root_index, TRUE, out, error))
     return FALSE;
   if (!S_ISREG (out->st.st_mode))
     {

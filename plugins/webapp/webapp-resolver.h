@@ -40,7 +40,8 @@ gchar *webapp_path_decode (const char *raw, gsize len, GError **error);
 
 /**
  * WebappFile:
- * @fd: an open, read-only descriptor of a regular file, owned by the struct
+ * @fd: an O_PATH descriptor of the file (fstat only; webapp_file_open_readable()
+ *   opens its contents), owned by the struct
  * @st: its fstat()
  * @root_index: which root it came from (0 = highest priority)
  * @rel_path: its path relative to that root, e.g. "css/app.css"
@@ -56,6 +57,7 @@ typedef struct {
 
 #define WEBAPP_FILE_INIT { .fd = -1 }
 
+int webapp_file_open_readable (const WebappFile *file, GError **error);
 void webapp_file_clear (WebappFile *file);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (WebappFile, webapp_file_clear)
 

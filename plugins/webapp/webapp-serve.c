@@ -1,26 +1,27 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* One static-file request: resolve under the mount's roots, pick a
- * precompressed sibling, let webapp_http decide, answer through the front. */
+ * precompressed sibling, let webapp_http decide with the validators kept in
+ * the mount's cache, answer through the front: a small file's kept body goes
+ * out with the head in one write, anything else from its descriptor. */
 #include "webapp-serve.h"
 
 #include <string.h>
 
 #include "webapp-http.h"
 
-static void
-copy_header (const gchar *name, const gchar *value, gpointer user_data)
-{
-  soup_message_headers_append (user_data, name, value);
-}
+/* The request headers webapp_http reads; only these are copied. */
+static const gchar *const consulted_headers[] = {
+  "Accept-Encoding", "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since", "Range", "If-Range",
+};
 
 static void
 respond_text (PosternHttpExchange *exchange, guint status)
 {
   g_autofree gchar *text = g_strdup_printf ("%u %s\n", status, soup_status_get_phrase (status));
   gsize len = strlen (text);
+  g_autoptr (GBytes) body = g_bytes_new_take (g_steal_pointer (&text), len);
 
-  postern_http_exchange_respond (exchange, status, "text/plain; charset=utf-8",
-                                 g_bytes_new_take (g_steal_pointer (&text), len));
+  postern_http_exchange_respond (exchange, status, "text/plain; charset=utf-8", body);
 }
 
 /* 301 to @location, keeping the query string. */
@@ -70,7 +71,8 @@ choose (WebappResolver *resolver, SoupMessageHeaders *request, WebappFile *file,
 }
 
 void
-webapp_serve (PosternContext *context, WebappResolver *resolver, const gchar *prefix, PosternHttpExchange *exchange)
+webapp_serve (PosternContext *context, WebappResolver *resolver, WebappCache *cache, const gchar *prefix,
+              PosternHttpExchange *exchange)
 {
   const gchar *method = postern_http_exchange_get_method (exchange);
   const gchar *path = postern_http_exchange_get_path (exchange);
@@ -84,6 +86,8 @@ webapp_serve (PosternContext *context, WebappResolver *resolver, const gchar *pr
   const char *name, *value;
   WebappEncoding encoding;
   WebappFile *chosen;
+  const WebappCacheEntry *known;
+  int contents = -1;
 
   if (!webapp_resolver_open (resolver, rel, strlen (rel), &file, &error))
     {
@@ -97,14 +101,35 @@ webapp_serve (PosternContext *context, WebappResolver *resolver, const gchar *pr
       return;
     }
 
-  postern_http_exchange_foreach_header (exchange, copy_header, request);
+  for (gsize i = 0; i < G_N_ELEMENTS (consulted_headers); i++)
+    if ((value = postern_http_exchange_get_header (exchange, consulted_headers[i])) != NULL)
+      soup_message_headers_append (request, consulted_headers[i], value);
   chosen = choose (resolver, request, &file, &sibling, &encoding);
-  webapp_http_respond (method, request, file.rel_path, encoding, chosen->fd, &chosen->st, &resp);
+  known = webapp_cache_get (cache, chosen, g_get_real_time () / G_USEC_PER_SEC, &error);
+  if (known == NULL)
+    {
+      refuse (context, exchange, prefix, error);
+      return;
+    }
+  webapp_http_respond_validated (method, request, file.rel_path, encoding, chosen->fd, &chosen->st, known->etag,
+                                 known->last_modified, &resp);
+  /* A large file's contents come from a descriptor opened for reading. */
+  if (resp.fd >= 0 && known->body == NULL && (contents = webapp_file_open_readable (chosen, &error)) < 0)
+    {
+      refuse (context, exchange, prefix, error);
+      return;
+    }
   soup_message_headers_iter_init (&iter, resp.headers);
   while (soup_message_headers_iter_next (&iter, &name, &value))
     postern_http_exchange_add_header (exchange, name, value);
-  if (resp.fd >= 0)
-    postern_http_exchange_respond_file (exchange, resp.status, g_steal_fd (&chosen->fd), resp.offset, resp.length);
+  if (contents >= 0)
+    postern_http_exchange_respond_file (exchange, resp.status, contents, resp.offset, resp.length);
+  else if (resp.fd >= 0)
+    {
+      g_autoptr (GBytes) body = g_bytes_new_from_bytes (known->body, (gsize) resp.offset, (gsize) resp.length);
+
+      postern_http_exchange_respond (exchange, resp.status, NULL, body);
+    }
   else
     postern_http_exchange_respond (exchange, resp.status, NULL, NULL);
 }

@@ -3,11 +3,12 @@
 
 #include <postern.h>
 
+#include "webapp-cache.h"
 #include "webapp-resolver.h"
 
 G_BEGIN_DECLS
 
-void webapp_serve (PosternContext *context, WebappResolver *resolver, const gchar *prefix,
+void webapp_serve (PosternContext *context, WebappResolver *resolver, WebappCache *cache, const gchar *prefix,
                    PosternHttpExchange *exchange);
 void webapp_serve_redirect (PosternHttpExchange *exchange, const gchar *location);
 

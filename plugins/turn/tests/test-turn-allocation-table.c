@@ -267,6 +267,35 @@ test_permission_cap (void)
   g_assert_cmpuint (turn_allocation_get_n_permissions (a), ==, 2);
 }
 
+/* Several at once: all or none. */
+static void
+test_permission_cap_many (void)
+{
+  g_autoptr(TurnAllocationTable) table = turn_allocation_table_new (0, 0, NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  TurnAllocation *a = one_allocation (table);
+  TurnAddr two[2] = { addr ("198.51.100.7", 1), addr ("203.0.113.99", 1) };
+  /* the same IP twice (ports differ) needs one slot */
+  TurnAddr same[2] = { addr ("198.51.100.8", 1), addr ("198.51.100.8", 2) };
+
+  for (guint i = 0; i < TURN_MAX_PERMISSIONS - 1; i++)
+    {
+      TurnAddr p = addr ("2001:db8::", 1);
+      p.ip[14] = (guint8) (i >> 8);
+      p.ip[15] = (guint8) i;
+      g_assert_true (turn_allocation_add_permission (a, &p, 0, &error));
+    }
+  g_assert_false (turn_allocation_add_permissions (a, two, 2, 10, &error));
+  g_assert_error (error, TURN_ERROR, TURN_ERROR_INSUFFICIENT_CAPACITY);
+  g_clear_error (&error);
+  g_assert_cmpuint (turn_allocation_get_n_permissions (a), ==, TURN_MAX_PERMISSIONS - 1);
+  g_assert_false (turn_allocation_has_permission (a, &two[0], 10));
+  g_assert_true (turn_allocation_add_permissions (a, same, 2, 10, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (turn_allocation_get_n_permissions (a), ==, TURN_MAX_PERMISSIONS);
+  g_assert_true (turn_allocation_has_permission (a, &same[1], 10));
+}
+
 static void
 test_channels (void)
 {
@@ -471,6 +500,7 @@ main (int argc, char **argv)
   g_test_add_func ("/turn/allocation-table/expiry", test_expiry);
   g_test_add_func ("/turn/allocation-table/permissions", test_permissions);
   g_test_add_func ("/turn/allocation-table/permission-cap", test_permission_cap);
+  g_test_add_func ("/turn/allocation-table/permission-cap-many", test_permission_cap_many);
   g_test_add_func ("/turn/allocation-table/channels", test_channels);
   g_test_add_func ("/turn/allocation-table/counters", test_counters);
   g_test_add_func ("/turn/allocation-table/many", test_many);

@@ -32,11 +32,15 @@ read_served (WebappResolver *r, const char *path, guint *root_index)
   g_autoptr (GError) error = NULL;
   g_autofree gchar *content = g_malloc0 ((gsize) 1 << 16);
   ssize_t n;
+  int fd;
 
   if (!webapp_resolver_open (r, path, strlen (path), &file, &error))
     g_error ("%s: %s", path, error->message);
   g_assert_cmpint (file.st.st_size, <, 1 << 16);
-  n = read (file.fd, content, ((gsize) 1 << 16) - 1);
+  fd = webapp_file_open_readable (&file, &error);
+  g_assert_no_error (error);
+  n = read (fd, content, ((gsize) 1 << 16) - 1);
+  close (fd);
   g_assert_cmpint (n, ==, file.st.st_size);
   if (root_index != NULL)
     *root_index = file.root_index;

@@ -89,12 +89,19 @@ tree_teardown (Tree *t, gconstpointer data)
   g_free (t->brand);
 }
 
+/* The contents of a file the resolver found (its descriptor is O_PATH). */
 static gchar *
-read_all (int fd)
+read_all (const WebappFile *file)
 {
+  g_autoptr (GError) error = NULL;
   char buf[256];
-  ssize_t n = pread (fd, buf, sizeof buf - 1, 0);
+  int fd = webapp_file_open_readable (file, &error);
+  ssize_t n;
 
+  g_assert_no_error (error);
+  g_assert_cmpint (pread (file->fd, buf, 1, 0), ==, -1);
+  n = pread (fd, buf, sizeof buf - 1, 0);
+  close (fd);
   g_assert_cmpint (n, >=, 0);
   return g_strndup (buf, (gsize) n);
 }
@@ -120,7 +127,7 @@ expect_file (WebappResolver *r, const char *raw, const char *content, guint root
   if (!webapp_resolver_open (r, raw, strlen (raw), &file, &error))
     g_error ("“%s”: %s", raw, error->message);
   g_assert_true (S_ISREG (file.st.st_mode));
-  got = read_all (file.fd);
+  got = read_all (&file);
   g_assert_cmpstr (got, ==, content);
   g_assert_cmpuint (file.root_index, ==, root_index);
   g_assert_cmpstr (file.rel_path, ==, rel);
@@ -257,8 +264,8 @@ test_sibling (Tree *t, gconstpointer walk)
   g_assert_no_error (error);
   g_assert_true (webapp_resolver_open_sibling (r, &app, ".gz", &gz, &error));
   g_assert_no_error (error);
-  br_content = read_all (br.fd);
-  gz_content = read_all (gz.fd);
+  br_content = read_all (&br);
+  gz_content = read_all (&gz);
   g_assert_cmpstr (br_content, ==, "base app br");
   g_assert_cmpstr (gz_content, ==, "base app gz");
   g_assert_cmpstr (br.rel_path, ==, "app.js.br");

@@ -45,7 +45,9 @@ fixture_set_up (Fixture *f, gconstpointer data)
       g_test_skip ("turnutils_uclient (Debian package coturn) is not installed");
       return;
     }
-  keys = g_strdup_printf ("relay-ports = %u-%u\nauth-secrets = " REST_SECRET, base, base + 99);
+  /* uclient picks channel numbers from RFC 5766's 0x4000-0x7FFF */
+  keys = g_strdup_printf ("relay-ports = %u-%u\nauth-secrets = " REST_SECRET "\nlegacy-channels = true", base,
+                          base + 99);
   f->d = turn_test_start (&f->port, keys);
   turn_test_add_user (f->d, "alice", "alice-pw");
 

@@ -180,12 +180,13 @@ test_forbidden_peers (void)
   g_assert_cmpint (postern_test_daemon_stop (d), ==, 0);
 }
 
+/* Binds every number of @bad (400 each), then @good; the same number for
+ * another peer is 400 too. */
 static void
-test_channel_numbers (void)
+check_channel_numbers (const gchar *keys, const guint16 *bad, guint n_bad, guint16 good)
 {
-  static const guint16 bad[] = { 0x0000, 0x3FFF, 0x8000, 0xFFFF };
   guint16 port;
-  g_autoptr(PosternTestDaemon) d = turn_test_start (&port, "");
+  g_autoptr(PosternTestDaemon) d = turn_test_start (&port, keys);
   g_autoptr(TurnTestClient) c = NULL;
   Bind bind;
 
@@ -193,18 +194,30 @@ test_channel_numbers (void)
   c = client_for (port, "alice", "alice-pw");
   g_assert_cmpuint (turn_test_client_allocate (c, NULL), ==, 0);
   turn_test_peer_address (&bind.peer, "127.0.0.1", 5000);
-  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+  for (guint i = 0; i < n_bad; i++)
     {
+      g_test_message ("channel 0x%04x", bad[i]);
       bind.channel = bad[i];
       g_assert_cmpuint (turn_test_client_request (c, POSTERN_STUN_METHOD_CHANNEL_BIND, add_channel_bind, &bind),
                         ==, 400);
     }
-  bind.channel = 0x4000;
+  bind.channel = good;
   g_assert_cmpuint (turn_test_client_request (c, POSTERN_STUN_METHOD_CHANNEL_BIND, add_channel_bind, &bind), ==, 0);
-  /* the same number for another peer */
   bind.peer.port = 5001;
   g_assert_cmpuint (turn_test_client_request (c, POSTERN_STUN_METHOD_CHANNEL_BIND, add_channel_bind, &bind), ==, 400);
   g_assert_cmpint (postern_test_daemon_stop (d), ==, 0);
+}
+
+/* RFC 8656: 0x4000-0x4FFF by default; legacy-channels adds RFC 5766's
+ * 0x5000-0x7FFF and nothing else. */
+static void
+test_channel_numbers (void)
+{
+  static const guint16 bad_rfc[] = { 0x0000, 0x3FFF, 0x5000, 0x7FFF, 0x8000, 0xFFFF };
+  static const guint16 bad_legacy[] = { 0x0000, 0x3FFF, 0x8000, 0xFFFF };
+
+  check_channel_numbers ("", bad_rfc, G_N_ELEMENTS (bad_rfc), 0x4FFF);
+  check_channel_numbers ("legacy-channels = true", bad_legacy, G_N_ELEMENTS (bad_legacy), 0x7FFF);
 }
 
 static void
@@ -441,7 +454,7 @@ test_relay_and_reload (void)
   gint peer_fd = peer_socket ("127.0.0.1", &peer_port);
   /* permissions are per IP: a stranger needs another address */
   gint stranger_fd = peer_socket ("127.0.0.2", &stranger_port);
-  Bind bind = { 0x7FFE };
+  Bind bind = { 0x4FFE };
 
   turn_test_add_user (d, "alice", "alice-pw");
   c = client_for (port, "alice", "alice-pw");
@@ -457,16 +470,16 @@ test_relay_and_reload (void)
   peer_send (peer_fd, &relayed, "data-1");
   client_expect (c, peer_port, 0, "data-1");
 
-  /* a channel (RFC 5766 range) */
+  /* a channel */
   bind.peer = peer;
   g_assert_cmpuint (turn_test_client_request (c, POSTERN_STUN_METHOD_CHANNEL_BIND, add_channel_bind, &bind), ==, 0);
-  send_channel_data (c, 0x7FFE, "chan-1");
+  send_channel_data (c, 0x4FFE, "chan-1");
   peer_expect (peer_fd, "chan-1");
   peer_send (peer_fd, &relayed, "chan-back-1");
-  client_expect (c, peer_port, 0x7FFE, "chan-back-1");
+  client_expect (c, peer_port, 0x4FFE, "chan-back-1");
   /* ChannelData claiming more than the datagram holds is dropped */
   {
-    const guint8 lying[] = { 0x7F, 0xFE, 0x00, 0x40, 'x', 'y', 'z', 'w' };
+    const guint8 lying[] = { 0x4F, 0xFE, 0x00, 0x40, 'x', 'y', 'z', 'w' };
     turn_test_client_send_raw (c, lying, sizeof lying);
   }
 
@@ -478,12 +491,12 @@ test_relay_and_reload (void)
   second = client_for (port, "alice", "alice-pw");
   g_assert_cmpuint (turn_test_client_allocate (second, NULL), ==, 486);
 
-  send_channel_data (c, 0x7FFE, "chan-2");
+  send_channel_data (c, 0x4FFE, "chan-2");
   peer_expect (peer_fd, "chan-2");
   turn_test_client_send_indication (c, "127.0.0.1", peer_port, (const guint8 *) "send-2", 6);
   peer_expect (peer_fd, "send-2");
   peer_send (peer_fd, &relayed, "chan-back-2");
-  client_expect (c, peer_port, 0x7FFE, "chan-back-2");
+  client_expect (c, peer_port, 0x4FFE, "chan-back-2");
   g_assert_cmpuint (turn_test_counter (d, "dropped"), >=, 2);
 
   /* posternctl shows it */
@@ -628,6 +641,86 @@ test_port_in_use (void)
   close (fd);
 }
 
+typedef struct {
+  const PosternStunAddress *peers;
+  guint n_peers;
+  gboolean truncated_last;   /* the last XOR-PEER-ADDRESS is cut short */
+} Peers;
+
+static void
+add_peers (PosternStunBuilder *b, gpointer data)
+{
+  const Peers *p = data;
+
+  for (guint i = 0; i < p->n_peers; i++)
+    postern_stun_builder_add_xor_address (b, POSTERN_STUN_ATTR_XOR_PEER_ADDRESS, &p->peers[i]);
+  if (p->truncated_last)
+    postern_stun_builder_add (b, POSTERN_STUN_ATTR_XOR_PEER_ADDRESS, "\0\x01\x12", 3);
+}
+
+/* Permissions of the only allocation, as D-Bus lists them. */
+static guint32
+only_allocation_permissions (PosternTestDaemon *d)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) list = NULL;
+  g_autoptr(GVariant) entry = NULL;
+  guint32 permissions = 0;
+
+  reply = g_dbus_connection_call_sync (d->connection, "org.postern.Postern1", "/org/postern/Postern1/turn",
+                                       "org.postern.Postern1.Turn", "ListAllocations", NULL,
+                                       G_VARIANT_TYPE ("(a(tsssxxttttuu))"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                                       &error);
+  g_assert_no_error (error);
+  list = g_variant_get_child_value (reply, 0);
+  g_assert_cmpuint (g_variant_n_children (list), ==, 1);
+  entry = g_variant_get_child_value (list, 0);
+  g_variant_get_child (entry, 10, "u", &permissions);
+  return permissions;
+}
+
+/* Several XOR-PEER-ADDRESS in one CreatePermission: all are installed, or
+ * none when one is forbidden or malformed. */
+static void
+test_create_permission_many (void)
+{
+  guint16 port, port_a, port_b;
+  g_autoptr(PosternTestDaemon) d = turn_test_start (&port, "allowed-peers = 127.0.0.1/32;127.0.0.2/32");
+  g_autoptr(TurnTestClient) c = NULL;
+  gint fd_a = peer_socket ("127.0.0.1", &port_a);
+  gint fd_b = peer_socket ("127.0.0.2", &port_b);
+  PosternStunAddress relayed, peers[3];
+  Peers request = { peers, 3, FALSE };
+
+  turn_test_add_user (d, "alice", "alice-pw");
+  c = client_for (port, "alice", "alice-pw");
+  g_assert_cmpuint (turn_test_client_allocate (c, &relayed), ==, 0);
+  turn_test_peer_address (&peers[0], "127.0.0.1", port_a);
+  turn_test_peer_address (&peers[1], "127.0.0.2", port_b);
+  turn_test_peer_address (&peers[2], "10.0.0.1", 5000);
+
+  /* the forbidden third spoils the request */
+  g_assert_cmpuint (turn_test_client_request (c, POSTERN_STUN_METHOD_CREATE_PERMISSION, add_peers, &request), ==, 403);
+  g_assert_cmpuint (only_allocation_permissions (d), ==, 0);
+  /* so does a malformed one */
+  request.n_peers = 2;
+  request.truncated_last = TRUE;
+  g_assert_cmpuint (turn_test_client_request (c, POSTERN_STUN_METHOD_CREATE_PERMISSION, add_peers, &request), ==, 400);
+  g_assert_cmpuint (only_allocation_permissions (d), ==, 0);
+
+  request.truncated_last = FALSE;
+  g_assert_cmpuint (turn_test_client_request (c, POSTERN_STUN_METHOD_CREATE_PERMISSION, add_peers, &request), ==, 0);
+  g_assert_cmpuint (only_allocation_permissions (d), ==, 2);
+  peer_send (fd_b, &relayed, "from-b");
+  client_expect (c, port_b, 0, "from-b");
+  peer_send (fd_a, &relayed, "from-a");
+  client_expect (c, port_a, 0, "from-a");
+  close (fd_a);
+  close (fd_b);
+  g_assert_cmpint (postern_test_daemon_stop (d), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -638,6 +731,7 @@ main (int argc, char **argv)
   g_test_add_func ("/turn/security/auth", test_auth);
   g_test_add_func ("/turn/security/stale-nonce", test_stale_nonce);
   g_test_add_func ("/turn/security/quota-and-capacity", test_quota_and_capacity);
+  g_test_add_func ("/turn/security/create-permission-many", test_create_permission_many);
   g_test_add_func ("/turn/security/relay-and-reload", test_relay_and_reload);
   g_test_add_func ("/turn/security/floods", test_floods);
   g_test_add_func ("/turn/security/port-in-use", test_port_in_use);

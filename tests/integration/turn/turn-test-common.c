@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "turn-test-common.h"
 
+#include <string.h>
 #include <unistd.h>
 
 /* posternd with the turn plugin on 127.0.0.1:*port (a free port) plus
- * @extra_keys in its [turn] group. Peers on loopback need allowed-peers. */
+ * @extra_keys in its [turn] group. Peers on loopback need allowed-peers:
+ * 127.0.0.1/32 unless @extra_keys sets it. */
 PosternTestDaemon *
 turn_test_start (guint16 *port, const gchar *extra_keys)
 {
@@ -13,8 +15,9 @@ turn_test_start (guint16 *port, const gchar *extra_keys)
   g_autofree gchar *dropin = NULL;
 
   *port = turn_test_free_udp_port ();
-  dropin = g_strdup_printf ("[turn]\nlisten = 127.0.0.1:%u\nrealm = " TURN_TEST_REALM "\n"
-                            "allowed-peers = 127.0.0.1/32\n%s\n", *port, extra_keys);
+  dropin = g_strdup_printf ("[turn]\nlisten = 127.0.0.1:%u\nrealm = " TURN_TEST_REALM "\n%s%s\n", *port,
+                            strstr (extra_keys, "allowed-peers") == NULL ? "allowed-peers = 127.0.0.1/32\n" : "",
+                            extra_keys);
   postern_test_daemon_write_dropin (d, "30-turn.conf", dropin);
   g_assert_true (postern_test_daemon_start (d, &error));
   g_assert_no_error (error);

@@ -1,15 +1,17 @@
 #!/bin/sh
 # The Web App in headless Chromium, its pages served over HTTPS by a real
 # posternd with webapp.so (data/webapp at /webapp/, the example branding at
-# /acme/). Until the https-proxy plugin lands, the browser test routes the
-# client API (/api/) to mock-node.py. Skips (77) when Chromium, node, or the
-# npm packages playwright-core and axe-core are missing; point
+# /acme/) and https-proxy.so forwarding the client API (/api/) to three demo
+# Conferencing Nodes (postern-demo-node: meet host PIN 1234 guest PIN 5678,
+# hostonly host PIN 1234 and guests without one; tokens live 30 s so the app
+# refreshes them during the test). Skips (77) when Chromium, node, or the npm
+# packages playwright-core and axe-core are missing; point
 # POSTERN_NODE_MODULES at a node_modules holding them.
-# The WebRTC relay page (webrtc-relay/, served at /webrtc/) runs when
-# WEBRTC_TURN_URL (turn:127.0.0.1:PORT), WEBRTC_TURN_USER and WEBRTC_TURN_PASS
-# name a TURN server on loopback; the suite sets them once the turn plugin
-# lands, until then it says it skipped that part.
-# env: POSTERND, WEBAPP_PLUGIN_DIR (set by meson), WEBAPP_ARTIFACTS
+# The WebRTC relay page (webrtc-relay/, served at /webrtc/) runs through this
+# posternd's turn plugin when TURN_PLUGIN names it, or through the TURN server
+# WEBRTC_TURN_URL (turn:127.0.0.1:PORT), WEBRTC_TURN_USER, WEBRTC_TURN_PASS name.
+# env: POSTERND, WEBAPP_PLUGIN_DIR, PROXY_PLUGIN, DEMO_NODE (set by meson),
+# WEBAPP_ARTIFACTS
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../../.." && pwd)
@@ -21,7 +23,8 @@ artifacts=${WEBAPP_ARTIFACTS:-$PWD/webapp-artifacts}
 command -v node >/dev/null || { echo "skip: no node"; exit 77; }
 node -e "require.resolve('playwright-core'); require.resolve('axe-core')" 2>/dev/null \
   || { echo "skip: playwright-core and axe-core not found in $NODE_PATH"; exit 77; }
-[ -x "${POSTERND:-}" ] && [ -d "${WEBAPP_PLUGIN_DIR:-}" ] || { echo "POSTERND and WEBAPP_PLUGIN_DIR must be set"; exit 1; }
+[ -x "${POSTERND:-}" ] && [ -d "${WEBAPP_PLUGIN_DIR:-}" ] && [ -f "${PROXY_PLUGIN:-}" ] && [ -x "${DEMO_NODE:-}" ] \
+  || { echo "POSTERND, WEBAPP_PLUGIN_DIR, PROXY_PLUGIN and DEMO_NODE must be set"; exit 1; }
 
 work=$(mktemp -d)
 pids=
@@ -39,10 +42,15 @@ wait_file() {
   done
 }
 
-python3 "$here/mock-node.py" "$work/port" "$work/calls.log" &
-pids="$pids $!"
-touch "$work/calls.log"
-wait_file "$work/port" $! || { echo "mock-node.py failed to start"; exit 1; }
+# Three demo Conferencing Nodes on ports of their choosing.
+nodes=
+for n in 1 2 3; do
+  "$DEMO_NODE" --listen 127.0.0.1:0 --token-lifetime 30 --conference meet:1234:5678 --conference hostonly:1234 \
+    >"$work/node$n.out" 2>"$work/node$n.log" &
+  pids="$pids $!"
+  wait_file "$work/node$n.out" $! || { echo "demo node $n failed:"; cat "$work/node$n.log"; exit 1; }
+  nodes="$nodes${nodes:+;}$(sed -n 's|^postern-demo-node: listening on https://\(.*\)/$|\1|p' "$work/node$n.out")"
+done
 
 # A private bus for posternd, gone with the test.
 dbus-daemon --session --fork --address="unix:dir=$work" --print-address=3 --print-pid=4 \
@@ -58,11 +66,16 @@ http-listen =
 [webapp]
 root = $root/data/webapp
 brandings = acme=$root/data/webapp-branding-example;webrtc=$here/webrtc-relay
+
+[https-proxy]
+nodes = $nodes
+access-log = $work/access.log
 CONF
-# One plugin directory holding webapp and, when built, turn: the WebRTC relay
-# page then goes through this posternd's TURN server and nothing else.
+# One plugin directory holding webapp, https-proxy and, when built, turn: the
+# WebRTC relay page then goes through this posternd's TURN server and nothing else.
 mkdir -p "$work/plugins"
 ln -s "$WEBAPP_PLUGIN_DIR/webapp.so" "$work/plugins/webapp.so"
+ln -s "$PROXY_PLUGIN" "$work/plugins/https-proxy.so"
 if [ -n "${TURN_PLUGIN:-}" ] && [ -z "${WEBRTC_TURN_URL:-}" ]; then
   ln -s "$TURN_PLUGIN" "$work/plugins/turn.so"
   turn_port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -88,7 +101,7 @@ until curl -sSk -o /dev/null "$base/webapp/" 2>/dev/null; do
   sleep 0.2
 done
 
-node "$here/webapp-browser.cjs" "$base" "http://127.0.0.1:$(cat "$work/port")" "$work/calls.log" "$artifacts"
+node "$here/webapp-browser.cjs" "$base" "$nodes" "$work/access.log" "$artifacts"
 rc=$?
 if [ -n "${WEBRTC_TURN_URL:-}" ]; then
   node "$here/webrtc-relay.cjs" "$base/webrtc/" "$WEBRTC_TURN_URL" "${WEBRTC_TURN_USER:-}" "${WEBRTC_TURN_PASS:-}" \
@@ -97,4 +110,6 @@ else
   echo "ok - # SKIP WebRTC relay page: no WEBRTC_TURN_URL (waits for the turn plugin)"
 fi
 cp "$work/posternd.log" "$artifacts/posternd.log" 2>/dev/null
+cp "$work/access.log" "$artifacts/proxy-access.log" 2>/dev/null
+for n in 1 2 3; do cp "$work/node$n.log" "$artifacts/demo-node$n.log" 2>/dev/null; done
 exit $rc
