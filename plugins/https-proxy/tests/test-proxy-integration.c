@@ -183,7 +183,7 @@ total_requests (Fixture *f)
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply = NULL;
   g_autoptr(GVariantIter) iter = NULL;
-  guint64 requests, failures, total = 0;
+  guint64 requests = 0, failures = 0, total = 0;
   guint active, idle;
   const gchar *name, *state;
 
