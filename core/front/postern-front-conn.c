@@ -349,6 +349,11 @@ static void
 response_sent (PosternFrontConn *conn)
 {
   if (conn->close_after || !conn->body_done) {
+    /* A complete answer ends with close_notify: the client can tell it from
+     * a cut connection, and OpenSSL-based clients only keep a session for
+     * resumption after a clean close. Best effort on a non-blocking socket. */
+    if (conn->body_done && conn->session != NULL)
+      gnutls_bye (conn->session, GNUTLS_SHUT_WR);
     postern_front_conn_close (conn, "response sent");
     return;
   }

@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The HTTPS front for real: posternd with the httptest plugin, driven by
  * curl and by raw TLS clients sending what curl never would. */
+#include <arpa/inet.h>
 #include <glib/gstdio.h>
+#include <gnutls/gnutls.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "postern-test-daemon.h"
 
@@ -421,6 +426,78 @@ test_certificate_reload (Fixture *f, gconstpointer data)
   g_assert_true (g_subprocess_wait_check (p, NULL, &error));
 }
 
+/* One GET with Connection: close over a GnuTLS client session that offers
+ * @resume (if not empty); returns the session's data for the next one and
+ * whether this one was resumed. The answer must end with close_notify: a
+ * cut connection reads as GNUTLS_E_PREMATURE_TERMINATION here. */
+static gnutls_datum_t
+tls_get (Fixture *f, const gchar *priority, const gnutls_datum_t *resume, gboolean *resumed)
+{
+  const gchar request[] = "GET /t/hello HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+  struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons (f->https_port) };
+  struct timeval timeout = { .tv_sec = 60 };
+  gnutls_certificate_credentials_t cred;
+  gnutls_session_t session;
+  gnutls_datum_t data = { NULL, 0 };
+  g_autoptr(GString) answer = g_string_new (NULL);
+  gchar buf[4096];
+  gssize n;
+  gint fd, rc;
+
+  sin.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout), ==, 0);
+  g_assert_cmpint (connect (fd, (struct sockaddr *) &sin, sizeof sin), ==, 0);
+  g_assert_cmpint (gnutls_certificate_allocate_credentials (&cred), ==, 0);
+  g_assert_cmpint (gnutls_init (&session, GNUTLS_CLIENT), ==, 0);
+  g_assert_cmpint (gnutls_priority_set_direct (session, priority, NULL), ==, 0);
+  g_assert_cmpint (gnutls_credentials_set (session, GNUTLS_CRD_CERTIFICATE, cred), ==, 0);
+  g_assert_cmpint (gnutls_server_name_set (session, GNUTLS_NAME_DNS, "localhost", strlen ("localhost")), ==, 0);
+  if (resume->size > 0)
+    g_assert_cmpint (gnutls_session_set_data (session, resume->data, resume->size), ==, 0);
+  gnutls_transport_set_int (session, fd);
+  do
+    rc = gnutls_handshake (session);
+  while (rc < 0 && !gnutls_error_is_fatal (rc));
+  g_assert_cmpstr (rc < 0 ? gnutls_strerror (rc) : NULL, ==, NULL);
+  g_assert_cmpint (gnutls_record_send (session, request, strlen (request)), ==, strlen (request));
+  while ((n = gnutls_record_recv (session, buf, sizeof buf)) > 0 || n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
+    if (n > 0)
+      g_string_append_len (answer, buf, n);
+  g_assert_cmpstr (n < 0 ? gnutls_strerror ((gint) n) : NULL, ==, NULL);
+  g_assert_true (g_str_has_prefix (answer->str, "HTTP/1.1 200 "));
+  g_assert_true (g_str_has_suffix (answer->str, "hello from postern\n"));
+  *resumed = gnutls_session_is_resumed (session) != 0;
+  g_assert_cmpint (gnutls_session_get_data2 (session, &data), ==, 0);
+  gnutls_deinit (session);
+  gnutls_certificate_free_credentials (cred);
+  close (fd);
+  return data;
+}
+
+/* Session tickets, TLS 1.3 and 1.2: a second connection offering the first
+ * one's session is resumed (no new key exchange with the certificate). */
+static void
+test_resumption (Fixture *f, gconstpointer data)
+{
+  const gchar *const priorities[] = { "NORMAL", "NORMAL:-VERS-ALL:+VERS-TLS1.2" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (priorities); i++) {
+    gnutls_datum_t none = { NULL, 0 };
+    gnutls_datum_t first, second;
+    gboolean resumed;
+
+    first = tls_get (f, priorities[i], &none, &resumed);
+    g_assert_false (resumed);
+    second = tls_get (f, priorities[i], &first, &resumed);
+    g_test_message ("%s: second connection resumed: %s", priorities[i], resumed ? "yes" : "no");
+    g_assert_true (resumed);
+    gnutls_free (first.data);
+    gnutls_free (second.data);
+  }
+}
+
 static void
 test_bad_certificate (Fixture *f, gconstpointer data)
 {
@@ -487,6 +564,7 @@ main (int argc, char **argv)
   ADD ("/front/ban-at-accept", test_ban_at_accept);
   ADD ("/front/bad-requests", test_bad_requests);
   ADD ("/front/certificate-reload", test_certificate_reload);
+  ADD ("/front/resumption", test_resumption);
   ADD ("/front/bad-certificate", test_bad_certificate);
   ADD ("/front/websocket-refused", test_websocket_refused);
 #undef ADD
