@@ -20,7 +20,7 @@ static gboolean
 handle_list_allocations (PosternDBusTurn *skeleton, GDBusMethodInvocation *invocation, gpointer user_data)
 {
   TurnServer *server = user_data;
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&server->lock);
+  g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new (&server->lock);
   g_autoptr(GPtrArray) all = turn_allocation_table_list (server->table);
   GVariantBuilder builder;
   gint64 now = turn_server_now ();
@@ -50,7 +50,7 @@ handle_delete_allocation (PosternDBusTurn *skeleton, GDBusMethodInvocation *invo
                           gpointer user_data)
 {
   TurnServer *server = user_data;
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&server->lock);
+  g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new (&server->lock);
   TurnAllocation *alloc = turn_allocation_table_lookup_id (server->table, id);
 
   if (alloc == NULL)
@@ -68,7 +68,7 @@ static gboolean
 handle_get_counters (PosternDBusTurn *skeleton, GDBusMethodInvocation *invocation, gpointer user_data)
 {
   TurnServer *server = user_data;
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&server->lock);
+  g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new (&server->lock);
   const TurnCounter *to_peer = turn_allocation_table_get_to_peer (server->table);
   const TurnCounter *to_client = turn_allocation_table_get_to_client (server->table);
   GVariantBuilder builder;
