@@ -149,10 +149,11 @@ static gchar *
 node_of (const gchar *answer)
 {
   const gchar *h = strstr (answer, "X-Postern-Demo-Node: ");
+  g_auto(GStrv) lines = NULL;
 
   g_assert_nonnull (h);
-  h += strlen ("X-Postern-Demo-Node: ");
-  return g_strndup (h, strcspn (h, "\r\n"));
+  lines = g_strsplit_set (h + strlen ("X-Postern-Demo-Node: "), "\r\n", 2);
+  return g_strdup (lines[0]);
 }
 
 static gchar *
