@@ -35,21 +35,10 @@ streams=${3:-10000}
 rounds=${4:-3}
 warmup_streams=100
 close_connections=16
-work=$(mktemp -d /tmp/https-proxy-bench-XXXXXX)
-pids=""
-cleanup() {
-  for p in $pids; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
+. "$(dirname "$0")/../bench-lib.sh"
+bench_init https-proxy
 
-for tool in wrk nginx openssl curl; do
-  command -v "$tool" > /dev/null || { echo "$tool is missing (apt-get install $tool)" >&2; exit 77; }
-done
-ncpu=$(nproc)
-proxy_cpu=0
-client_cpu=$((ncpu > 1 ? 1 : 0))
+bench_require wrk nginx openssl curl
 # Each stream is a client socket and an upstream socket in the proxy (and
 # one in the holder and one in a node). Without CAP_SYS_RESOURCE the hard
 # limit caps the proxy's descriptors, so fewer streams may fit.
@@ -60,23 +49,6 @@ if [ "$streams" -gt "$fit" ]; then
   streams=$fit
 fi
 
-free_port() {
-  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-wait_for_tcp() { # port: until something listens on 127.0.0.1:PORT
-  for _ in $(seq 200); do
-    if grep -q "0100007F:$(printf '%04X' "$1") 00000000:0000 0A" /proc/net/tcp; then return 0; fi
-    sleep 0.05
-  done
-  echo "nothing listens on TCP $1" >&2
-  return 1
-}
-
-cpu_ticks() { # pids: utime + stime summed (fields 14, 15; comm has no spaces here)
-  for p in "$@"; do cat "/proc/$p/stat"; done | awk '{ s += $14 + $15 } END { print s }'
-}
-
 # One ECDSA P-256 certificate for localhost, used by both proxies and all
 # upstreams. Postern takes a bundle: certificate, then key.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 7 -subj /CN=localhost \
@@ -86,7 +58,7 @@ cat "$work/cert.pem" "$work/key.pem" > "$work/bundle.pem"
 # The fixed-answer upstreams: one nginx worker on three ports.
 answer='{"status": "success", "result": {"locked": false, "guests_muted": false, "started": true, "name": "open", "transfer": "none", "live_captions_available": false, "service_type": "conference", "x": "p"}}'
 [ ${#answer} -eq 200 ] || { echo "the fixed answer is ${#answer} bytes, not 200" >&2; exit 1; }
-u1=$(free_port) u2=$(free_port) u3=$(free_port)
+u1=$(free_tcp_port) u2=$(free_tcp_port) u3=$(free_tcp_port)
 mkdir -p "$work/upstream"
 cat > "$work/upstream/nginx.conf" <<EOF
 daemon off;
@@ -122,7 +94,7 @@ pids="$pids $!"
 # The demo Conferencing Nodes, for the event streams: each stream gets the
 # participant list at once and then a stage event every 20 s (at the demo's
 # default of 1 s, ten thousand streams keep the holder's core busy).
-d1=$(free_port) d2=$(free_port) d3=$(free_port)
+d1=$(free_tcp_port) d2=$(free_tcp_port) d3=$(free_tcp_port)
 for port in $d1 $d2 $d3; do
   taskset -c "$client_cpu" "$DEMO_NODE" --listen "127.0.0.1:$port" --certificate "$work/bundle.pem" --event-interval 20 \
     2> "$work/demo-node-$port.log" &
@@ -206,7 +178,7 @@ EOF
   postern_pid=$!
   pids="$pids $postern_pid"
   wait_for_tcp "$1"
-  taskset -apc "$proxy_cpu" "$postern_pid" > /dev/null
+  taskset -apc "$server_cpu" "$postern_pid" > /dev/null
 }
 
 stop() { # pid
@@ -280,14 +252,14 @@ EOF
   pids="$pids $nginx_pid"
   wait_for_tcp "$port"
   for _ in $(seq 100); do worker=$(pgrep -P "$nginx_pid" || true); [ -n "$worker" ] && break; sleep 0.05; done
-  taskset -apc "$proxy_cpu" "$nginx_pid" > /dev/null
-  taskset -apc "$proxy_cpu" "$worker" > /dev/null
+  taskset -apc "$server_cpu" "$nginx_pid" > /dev/null
+  taskset -apc "$server_cpu" "$worker" > /dev/null
 }
 
 # Requests: both proxies up, taking turns.
-pp=$(free_port)
+pp=$(free_tcp_port)
 start_postern "$pp" "127.0.0.1:$u1;127.0.0.1:$u2;127.0.0.1:$u3"
-np=$(free_port)
+np=$(free_tcp_port)
 start_nginx "$np" "$u1" "$u2" "$u3"
 check_answer postern "$pp"
 check_answer nginx "$np"
@@ -301,11 +273,11 @@ stop "$postern_pid"
 stop "$nginx_pid"
 
 # Streams: one proxy at a time (each needs most of the descriptors).
-p=$(free_port)
+p=$(free_tcp_port)
 start_postern "$p" "127.0.0.1:$d1;127.0.0.1:$d2;127.0.0.1:$d3"
 hold_streams postern "$p" "$postern_pid"
 stop "$postern_pid"
-p=$(free_port)
+p=$(free_tcp_port)
 start_nginx "$p" "$d1" "$d2" "$d3"
 hold_streams nginx "$p" "$nginx_pid" "$worker"
 stop "$nginx_pid"
@@ -314,7 +286,7 @@ echo
 echo "wrk: 1 thread, ${seconds}s per case after a 1s warm-up, $rounds rounds taking turns, medians shown;" \
   "keepalive: $connections connections; close: $close_connections connections sending Connection: close" \
   "(a full TLS handshake per request)."
-echo "Proxies on CPU $proxy_cpu; wrk, the upstreams and the stream holder on CPU $client_cpu." \
+echo "Proxies on CPU $server_cpu; wrk, the upstreams and the stream holder on CPU $client_cpu." \
   "CPU = utime+stime of the proxy's processes; req/cpu_s = requests per CPU-second."
 /usr/bin/python3 - "$work/results" "$work/memory" <<'PY'
 import statistics

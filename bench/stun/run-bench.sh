@@ -6,35 +6,12 @@
 # Usage: run-bench.sh [seconds]  (POSTERND, STUN_PLUGIN_DIR, STUN_LOAD from meson)
 set -eu
 seconds=${1:-5}
-work=$(mktemp -d /tmp/stun-bench-XXXXXX)
-pids=""
-cleanup() {
-  for p in $pids; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
-
-ncpu=$(nproc)
-server_cpu=0
-load_cpu=$((ncpu > 1 ? 1 : 0))
-
-free_port() {
-  /usr/bin/python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-wait_for_udp() { # port
-  for _ in $(seq 100); do
-    if grep -q ":$(printf '%04X' "$1") " /proc/net/udp; then return 0; fi
-    sleep 0.05
-  done
-  echo "nothing listens on UDP $1" >&2
-  return 1
-}
+. "$(dirname "$0")/../bench-lib.sh"
+bench_init stun
 
 measure() { # name pid port
   taskset -pc "$server_cpu" "$2" >/dev/null
-  out=$(taskset -c "$load_cpu" "$STUN_LOAD" 127.0.0.1 "$3" "$2" "$seconds")
+  out=$(taskset -c "$client_cpu" "$STUN_LOAD" 127.0.0.1 "$3" "$2" "$seconds")
   echo "$1: $out"
   echo "$out" | sed 's/.*rps=\([0-9.]*\) cpu_us_per_response=\([0-9.]*\).*/\1 \2/' > "$work/$1.result"
 }
@@ -44,7 +21,7 @@ mkdir -p "$work/conf.d" "$work/state"
 dbus-daemon --session --nofork --print-address=1 > "$work/bus" 2>/dev/null &
 pids="$pids $!"
 for _ in $(seq 100); do [ -s "$work/bus" ] && break; sleep 0.05; done
-p1=$(free_port)
+p1=$(free_udp_port)
 printf '[stun]\nlisten=127.0.0.1:%s\n' "$p1" > "$work/conf.d/20-stun.conf"
 "$POSTERND" --confdirs "$work/conf.d" --plugin-dir "$STUN_PLUGIN_DIR" --state-dir "$work/state" \
   --bus "$(head -1 "$work/bus")" 2> "$work/posternd.log" &
@@ -54,7 +31,7 @@ wait_for_udp "$p1"
 measure postern "$postern_pid" "$p1"
 
 # coturn, STUN on loopback only, one relay thread like posternd's one loop
-p2=$(free_port)
+p2=$(free_udp_port)
 turnserver -n --no-tls --no-dtls -L 127.0.0.1 --listening-port "$p2" --no-cli --relay-threads 1 \
   --log-file "$work/turnserver.log" --no-stdout-log > /dev/null 2>&1 &
 coturn_pid=$!

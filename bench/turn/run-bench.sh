@@ -23,18 +23,9 @@ allocations=${2:-10000}
 interval=${3:-5}
 rounds=${4:-3}
 clients=10
-work=$(mktemp -d /tmp/turn-bench-XXXXXX)
-pids=""
-cleanup() {
-  for p in $pids; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
+. "$(dirname "$0")/../bench-lib.sh"
+bench_init turn
 
-ncpu=$(nproc)
-server_cpu=0
-client_cpu=$((ncpu > 1 ? 1 : 0))
 user=bench
 password=bench-pw
 realm=bench.realm
@@ -47,19 +38,6 @@ coturn_max=$((postern_min - 1))
 coturn_min=$((coturn_max - allocations - 999))
 # One socket per held allocation on each side.
 ulimit -n $((allocations * 2 + 1000)) 2>/dev/null || true
-
-free_port() {
-  /usr/bin/python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-wait_for_udp() { # port
-  for _ in $(seq 100); do
-    if grep -q "0100007F:$(printf '%04X' "$1") " /proc/net/udp; then return 0; fi
-    sleep 0.05
-  done
-  echo "nothing listens on UDP $1" >&2
-  return 1
-}
 
 udp_drops() { # host-wide UDP receive-buffer drops (any socket: server, peer or client)
   awk '$1 == "Udp:" && $2 ~ /^[0-9]+$/ { print $6 }' /proc/net/snmp
@@ -80,7 +58,7 @@ cpu_ns() { # pid: CPU time of all its threads, nanoseconds (schedstat, not 10 ms
 }
 
 # Echo peer for both servers.
-peer_port=$(free_port)
+peer_port=$(free_udp_port)
 taskset -c "$client_cpu" turnutils_peer -L 127.0.0.1 -p "$peer_port" > /dev/null 2>&1 &
 pids="$pids $!"
 wait_for_udp "$peer_port"
@@ -116,7 +94,6 @@ hold_run() { # name pid port
   echo "$1 $line" >> "$work/memory.results"
 }
 
-
 # posternd with only the turn plugin, on a private bus.
 mkdir -p "$work/conf.d" "$work/state"
 dbus-daemon --session --nofork --print-address=1 > "$work/bus" 2>/dev/null &
@@ -124,7 +101,7 @@ pids="$pids $!"
 for _ in $(seq 100); do [ -s "$work/bus" ] && break; sleep 0.05; done
 key=$(printf '%s:%s:%s' "$user" "$realm" "$password" | md5sum | cut -d' ' -f1)
 (umask 077; printf '%s:0x%s\n' "$user" "$key" > "$work/turn-users")
-p1=$(free_port)
+p1=$(free_udp_port)
 cat > "$work/conf.d/30-turn.conf" <<EOF
 [turn]
 listen = 127.0.0.1:$p1
@@ -143,7 +120,7 @@ wait_for_udp "$p1"
 
 # coturn on loopback only, one relay thread, its own database and log.
 mkdir -p "$work/coturn"
-p2=$(free_port)
+p2=$(free_udp_port)
 turnserver -n --no-tls --no-dtls --no-cli -L 127.0.0.1 --listening-port "$p2" --relay-ip 127.0.0.1 \
   --allow-loopback-peers --allowed-peer-ip 127.0.0.1 --user "$user:$password" --realm "$realm" --lt-cred-mech \
   --min-port "$coturn_min" --max-port "$coturn_max" --relay-threads 1 --userdb "$work/coturn/turndb" \

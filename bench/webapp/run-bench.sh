@@ -15,38 +15,10 @@ set -eu
 unset MALLOC_PERTURB_
 seconds=${1:-5}
 connections=${2:-16}
-work=$(mktemp -d /tmp/webapp-bench-XXXXXX)
-pids=""
-cleanup() {
-  for p in $pids; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
+. "$(dirname "$0")/../bench-lib.sh"
+bench_init webapp
 
-for tool in wrk nginx curl; do
-  command -v "$tool" > /dev/null || { echo "$tool is missing (apt-get install $tool)" >&2; exit 77; }
-done
-ncpu=$(nproc)
-server_cpu=0
-client_cpu=$((ncpu > 1 ? 1 : 0))
-
-free_port() {
-  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-wait_for_tcp() { # port: until something listens on 127.0.0.1:PORT
-  for _ in $(seq 200); do
-    if grep -q "0100007F:$(printf '%04X' "$1") 00000000:0000 0A" /proc/net/tcp; then return 0; fi
-    sleep 0.05
-  done
-  echo "nothing listens on TCP $1" >&2
-  return 1
-}
-
-cpu_ticks() { # pids: utime + stime summed (fields 14, 15; comm has no spaces here)
-  for p in "$@"; do cat "/proc/$p/stat"; done | awk '{ s += $14 + $15 } END { print s }'
-}
+bench_require wrk nginx curl
 
 # The tree: a small HTML page and a 200 KiB script (not fingerprinted, no
 # precompressed siblings; wrk sends no Accept-Encoding anyway).
@@ -114,7 +86,7 @@ mkdir -p "$work/conf.d" "$work/state"
 dbus-daemon --session --nofork --print-address=1 > "$work/bus" 2>/dev/null &
 pids="$pids $!"
 for _ in $(seq 100); do [ -s "$work/bus" ] && break; sleep 0.05; done
-p1=$(free_port)
+p1=$(free_tcp_port)
 cat > "$work/conf.d/10-webapp.conf" <<EOF
 [core]
 fqdn = localhost
@@ -141,7 +113,7 @@ kill "$postern_pid"
 
 # nginx: one worker, same certificate, session tickets and ETags, no access
 # log (posternd logs no requests either); its temp paths in the work dir.
-p2=$(free_port)
+p2=$(free_tcp_port)
 mkdir -p "$work/nginx"
 cat > "$work/nginx/nginx.conf" <<EOF
 daemon off;

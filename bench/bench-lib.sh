@@ -1,0 +1,54 @@
+# Shared by bench/*/run-bench.sh (POSIX sh; sourced, not run).
+# After `bench_init NAME`: $work is a fresh directory, removed on exit with
+# every process in $pids killed; $server_cpu is where the servers under test
+# run, $client_cpu where the load generators run (the other core if any).
+
+bench_init() { # name
+  work=$(mktemp -d "/tmp/$1-bench-XXXXXX")
+  pids=""
+  trap bench_cleanup EXIT INT TERM
+  server_cpu=0
+  client_cpu=$(($(nproc) > 1 ? 1 : 0))
+}
+
+bench_cleanup() {
+  for p in $pids; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+
+bench_require() { # tool...: exit 77 (meson: skipped) naming the first one missing
+  for tool in "$@"; do
+    command -v "$tool" > /dev/null || { echo "$tool is missing (apt-get install $tool)" >&2; exit 77; }
+  done
+}
+
+free_tcp_port() {
+  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+free_udp_port() {
+  /usr/bin/python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+wait_for_tcp() { # port: until something listens on 127.0.0.1:PORT
+  for _ in $(seq 200); do
+    if grep -q "0100007F:$(printf '%04X' "$1") 00000000:0000 0A" /proc/net/tcp; then return 0; fi
+    sleep 0.05
+  done
+  echo "nothing listens on TCP $1" >&2
+  return 1
+}
+
+wait_for_udp() { # port: until a socket is bound to 127.0.0.1:PORT
+  for _ in $(seq 100); do
+    if grep -q "0100007F:$(printf '%04X' "$1") " /proc/net/udp; then return 0; fi
+    sleep 0.05
+  done
+  echo "nothing listens on UDP $1" >&2
+  return 1
+}
+
+cpu_ticks() { # pids: utime + stime summed (fields 14, 15; comm has no spaces here)
+  for p in "$@"; do cat "/proc/$p/stat"; done | awk '{ s += $14 + $15 } END { print s }'
+}
