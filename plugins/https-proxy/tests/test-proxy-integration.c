@@ -298,29 +298,43 @@ test_token_affinity (Fixture *f, gconstpointer data)
   g_assert_cmpuint (g_hash_table_size (issuers), ==, N_NODES);
 }
 
-static void
-test_event_stream (Fixture *f, gconstpointer data)
+/* A new session on conference `open` and curl following its event stream
+ * (`curl --no-buffer`, with the response head when @with_head); returns
+ * curl, its output as @lines and the node that issued the token. */
+static GSubprocess *
+open_event_stream (Fixture *f, gboolean with_head, GDataInputStream **lines, gchar **issuer)
 {
   g_autofree gchar *answer = request_token (f, "open", NULL);
   g_autofree gchar *token = json_string (answer, "token");
-  g_autofree gchar *issuer = node_of (answer);
   g_autofree gchar *path = g_strdup_printf (API "open/events?token=%s", token);
   g_autofree gchar *u = url (f, path);
   g_autoptr(GPtrArray) argv = curl_argv (f);
   g_autoptr(GSubprocessLauncher) launcher = postern_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autoptr(GSubprocess) stream = NULL;
-  g_autoptr(GDataInputStream) lines = NULL;
   g_autoptr(GError) error = NULL;
-  gboolean saw_node = FALSE, saw_sync = FALSE;
-  guint events = 0;
+  GSubprocess *stream;
 
-  g_ptr_array_add (argv, g_strdup ("-i"));
+  *issuer = node_of (answer);
+  if (with_head)
+    g_ptr_array_add (argv, g_strdup ("-i"));
   g_ptr_array_add (argv, g_strdup ("--no-buffer"));
   g_ptr_array_add (argv, g_strdup (u));
   g_ptr_array_add (argv, NULL);
   stream = g_subprocess_launcher_spawnv (launcher, (const gchar *const *) argv->pdata, &error);
   g_assert_no_error (error);
-  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (stream));
+  *lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (stream));
+  return stream;
+}
+
+static void
+test_event_stream (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *issuer = NULL;
+  g_autoptr(GDataInputStream) lines = NULL;
+  g_autoptr(GSubprocess) stream = open_event_stream (f, TRUE, &lines, &issuer);
+  g_autoptr(GError) error = NULL;
+  gboolean saw_node = FALSE, saw_sync = FALSE;
+  guint events = 0;
+
   /* The initial burst and then periodic events, each read while the
    * stream is still open: they arrive as the node sends them. */
   while (events < 6) {
@@ -349,15 +363,9 @@ test_event_stream (Fixture *f, gconstpointer data)
 static void
 test_stream_node_dies (Fixture *f, gconstpointer data)
 {
-  g_autofree gchar *answer = request_token (f, "open", NULL);
-  g_autofree gchar *token = json_string (answer, "token");
-  g_autofree gchar *issuer = node_of (answer);
-  g_autofree gchar *path = g_strdup_printf (API "open/events?token=%s", token);
-  g_autofree gchar *u = url (f, path);
-  g_autoptr(GPtrArray) argv = curl_argv (f);
-  g_autoptr(GSubprocessLauncher) launcher = postern_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autoptr(GSubprocess) stream = NULL;
+  g_autofree gchar *issuer = NULL;
   g_autoptr(GDataInputStream) lines = NULL;
+  g_autoptr(GSubprocess) stream = open_event_stream (f, FALSE, &lines, &issuer);
   g_autoptr(GError) error = NULL;
   guint events = 0;
   gint victim = -1;
@@ -366,12 +374,6 @@ test_stream_node_dies (Fixture *f, gconstpointer data)
     if (g_str_equal (f->node_names[i], issuer))
       victim = (gint) i;
   g_assert_cmpint (victim, >=, 0);
-  g_ptr_array_add (argv, g_strdup ("--no-buffer"));
-  g_ptr_array_add (argv, g_strdup (u));
-  g_ptr_array_add (argv, NULL);
-  stream = g_subprocess_launcher_spawnv (launcher, (const gchar *const *) argv->pdata, &error);
-  g_assert_no_error (error);
-  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (stream));
   while (events < 2) {
     g_autofree gchar *line = g_data_input_stream_read_line (lines, NULL, NULL, &error);
     g_assert_no_error (error);
