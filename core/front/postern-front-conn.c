@@ -12,6 +12,7 @@
 #include "http-chunked.h"
 #include "http-parser.h"
 #include "postern-front-private.h"
+#include "tls-read-ahead.h"
 
 /* One client connection of the HTTPS front (or of the plain HTTP port that
  * only redirects). Non-blocking, driven by the front's epoll source:
@@ -43,6 +44,8 @@ struct _PosternFrontConn {
   gint fd;
   gboolean tls;
   gnutls_session_t session;
+  PosternTlsReadAhead ahead;  /* one recv() per TLS record */
+  guint read_id;              /* reads what the socket will not signal */
   PosternFrontTls *tls_material;
   gchar client_ip[64];
   guint16 client_port;
@@ -119,15 +122,47 @@ conn_unref (PosternFrontConn *conn)
   g_free (conn);
 }
 
+static gboolean conn_io_cb (gint fd, GIOCondition condition, gpointer user_data);
+
+/* Bytes GnuTLS has decrypted or read ahead: the socket does not signal them. */
+static gboolean
+tls_buffered (PosternFrontConn *conn)
+{
+  return conn->tls && (postern_tls_read_ahead_pending (&conn->ahead) > 0 ||
+                       gnutls_record_check_pending (conn->session) > 0);
+}
+
+static gboolean
+read_buffered_cb (gpointer user_data)
+{
+  PosternFrontConn *conn = user_data;
+
+  conn->read_id = 0;
+  conn_io_cb (conn->fd, G_IO_IN, conn);
+  return G_SOURCE_REMOVE;
+}
+
+/* Reading stopped with bytes buffered (the input was full): while the
+ * connection wants input they must be read, the socket may stay quiet. */
+static void
+read_buffered_later (PosternFrontConn *conn)
+{
+  if (conn->read_id == 0 && (conn->watching & G_IO_IN) && conn->state != CONN_HANDSHAKE && tls_buffered (conn))
+    conn->read_id = g_idle_add (read_buffered_cb, conn);
+}
+
 static void
 watch (PosternFrontConn *conn, GIOCondition events)
 {
   if (conn->broken)
     events = 0;
-  if (conn->state == CONN_CLOSED || conn->watching == events)
+  if (conn->state == CONN_CLOSED)
     return;
-  conn->watching = events;
-  postern_epoll_source_modify (conn->front->epoll, conn->fd, events, NULL);
+  if (conn->watching != events) {
+    conn->watching = events;
+    postern_epoll_source_modify (conn->front->epoll, conn->fd, events, NULL);
+  }
+  read_buffered_later (conn);
 }
 
 static void
@@ -204,6 +239,7 @@ postern_front_conn_close (PosternFrontConn *conn, const gchar *reason)
   conn->closed_func = NULL;
   conn->drain_func = NULL;
   g_clear_handle_id (&conn->resume_id, g_source_remove);
+  g_clear_handle_id (&conn->read_id, g_source_remove);
   postern_epoll_source_remove (conn->front->epoll, conn->fd);
   g_hash_table_remove (conn->front->connections, conn);
   if (closed_func != NULL && conn->exchange != NULL)
@@ -215,6 +251,7 @@ postern_front_conn_close (PosternFrontConn *conn, const gchar *reason)
   if (conn->session != NULL)
     gnutls_deinit (conn->session);
   conn->session = NULL;
+  postern_tls_read_ahead_clear (&conn->ahead);
   postern_front_tls_unref (g_steal_pointer (&conn->tls_material));
   close (conn->fd);
   conn_unref (conn);
@@ -1079,8 +1116,8 @@ read_input (PosternFrontConn *conn)
       return;
     }
     conn->in_len += (gsize) n;
-    /* TLS may hold more decrypted bytes than the socket shows. */
-    if (conn->tls && gnutls_record_check_pending (conn->session) == 0)
+    /* TLS may hold more bytes than the socket shows. */
+    if (conn->tls && !tls_buffered (conn))
       break;
   }
   if (conn->state == CONN_CLOSED)
@@ -1089,6 +1126,8 @@ read_input (PosternFrontConn *conn)
     g_clear_pointer (&conn->in, g_free);
   process_input (conn);
   watch_handling (conn);
+  if (conn->state != CONN_CLOSED)
+    read_buffered_later (conn);
 }
 
 static void
@@ -1145,7 +1184,7 @@ start_tls (PosternFrontConn *conn, GError **error)
   conn->tls_material = postern_front_tls_ref (conn->front->tls);
   if (!postern_front_tls_setup_session (conn->tls_material, conn->session, error))
     return FALSE;
-  gnutls_transport_set_int (conn->session, conn->fd);
+  postern_tls_read_ahead_attach (&conn->ahead, conn->session, conn->fd);
   return TRUE;
 }
 
