@@ -294,33 +294,58 @@ queue (PosternFrontConn *conn, const void *data, gsize len)
 }
 
 static void
+queue_str (PosternFrontConn *conn, const gchar *str)
+{
+  queue (conn, str, strlen (str));
+}
+
+static void
+queue_decimal (PosternFrontConn *conn, guint64 n)
+{
+  gchar digits[20];
+  gsize i = sizeof digits;
+
+  do {
+    digits[--i] = (gchar) ('0' + n % 10);
+    n /= 10;
+  } while (n > 0);
+  queue (conn, digits + i, sizeof digits - i);
+}
+
+/* Once per response: straight into the output, no format parsing. */
+static void
 send_head (PosternFrontConn *conn, guint status, gint64 content_length)
 {
-  g_autoptr(GString) head = g_string_sized_new (256);
   gboolean http10 = conn->have_request && conn->request.version == SOUP_HTTP_1_0;
 
   if (conn->have_request && !conn->request.keep_alive)
     conn->close_after = TRUE;
-  g_string_append_printf (head, "HTTP/1.1 %u %s\r\nServer: postern\r\nDate: %s\r\n", status,
-                          soup_status_get_phrase (status), conn->front->date);
+  queue_str (conn, "HTTP/1.1 ");
+  queue_decimal (conn, status);
+  queue (conn, " ", 1);
+  queue_str (conn, soup_status_get_phrase (status));
+  queue_str (conn, "\r\nServer: postern\r\nDate: ");
+  queue_str (conn, conn->front->date);
+  queue (conn, "\r\n", 2);
   if (status == SOUP_STATUS_NO_CONTENT || status == SOUP_STATUS_NOT_MODIFIED) {
     /* No body and no framing headers (RFC 9110 8.6, 15.4.5). */
   } else if (content_length >= 0) {
-    g_string_append_printf (head, "Content-Length: %" G_GINT64_FORMAT "\r\n", content_length);
+    queue_str (conn, "Content-Length: ");
+    queue_decimal (conn, (guint64) content_length);
+    queue (conn, "\r\n", 2);
   } else if (http10) {
     conn->close_after = TRUE;
   } else {
-    g_string_append (head, "Transfer-Encoding: chunked\r\n");
+    queue_str (conn, "Transfer-Encoding: chunked\r\n");
     conn->chunked_out = !conn->head_request;
   }
   if (conn->close_after)
-    g_string_append (head, "Connection: close\r\n");
+    queue_str (conn, "Connection: close\r\n");
   else if (http10)
-    g_string_append (head, "Connection: keep-alive\r\n");
+    queue_str (conn, "Connection: keep-alive\r\n");
   if (conn->response_headers != NULL)
-    g_string_append_len (head, conn->response_headers->str, (gssize) conn->response_headers->len);
-  g_string_append (head, "\r\n");
-  queue (conn, head->str, head->len);
+    queue (conn, conn->response_headers->str, conn->response_headers->len);
+  queue (conn, "\r\n", 2);
   conn->response_started = TRUE;
 }
 

@@ -722,6 +722,16 @@ typedef struct {
   const gchar *connection;
 } HeadBuilder;
 
+/* Per request: plain appends, no format parsing. */
+static void
+append_header (GString *head, const gchar *name, const gchar *value)
+{
+  g_string_append (head, name);
+  g_string_append_len (head, ": ", 2);
+  g_string_append (head, value);
+  g_string_append_len (head, "\r\n", 2);
+}
+
 static void
 add_request_header (const gchar *name, const gchar *value, gpointer user_data)
 {
@@ -731,7 +741,7 @@ add_request_header (const gchar *name, const gchar *value, gpointer user_data)
       g_ascii_strcasecmp (name, "Expect") == 0 || g_ascii_strcasecmp (name, "X-Forwarded-For") == 0 ||
       g_ascii_strcasecmp (name, "X-Forwarded-Proto") == 0 || g_ascii_strcasecmp (name, "X-Real-IP") == 0)
     return;
-  g_string_append_printf (b->head, "%s: %s\r\n", name, value);
+  append_header (b->head, name, value);
 }
 
 static gboolean
@@ -767,16 +777,22 @@ proxy_forward_start (ProxyShared *shared, PosternHttpExchange *exchange)
   postern_http_exchange_set_closed_func (exchange, closed_cb, f);
 
   f->head = g_string_sized_new (512);
-  g_string_append_printf (f->head, "%s %s HTTP/1.1\r\n", postern_http_exchange_get_method (exchange),
-                          postern_http_exchange_get_target (exchange));
+  g_string_append (f->head, postern_http_exchange_get_method (exchange));
+  g_string_append_c (f->head, ' ');
+  g_string_append (f->head, postern_http_exchange_get_target (exchange));
+  g_string_append_len (f->head, " HTTP/1.1\r\n", 11);
   b.head = f->head;
   b.connection = postern_http_exchange_get_header (exchange, "Connection");
   postern_http_exchange_foreach_header (exchange, add_request_header, &b);
-  if (xff != NULL)
-    g_string_append_printf (f->head, "X-Forwarded-For: %s, %s\r\n", xff, ip);
-  else
-    g_string_append_printf (f->head, "X-Forwarded-For: %s\r\n", ip);
-  g_string_append_printf (f->head, "X-Real-IP: %s\r\nX-Forwarded-Proto: https\r\n", ip);
+  g_string_append (f->head, "X-Forwarded-For: ");
+  if (xff != NULL) {
+    g_string_append (f->head, xff);
+    g_string_append_len (f->head, ", ", 2);
+  }
+  g_string_append (f->head, ip);
+  g_string_append_len (f->head, "\r\n", 2);
+  append_header (f->head, "X-Real-IP", ip);
+  g_string_append (f->head, "X-Forwarded-Proto: https\r\n");
   /* Upgrade is hop-by-hop: only a WebSocket upgrade is asked of the node. */
   if (f->websocket)
     g_string_append (f->head, "Connection: Upgrade\r\nUpgrade: websocket\r\n");
