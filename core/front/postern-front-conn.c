@@ -165,6 +165,18 @@ watch (PosternFrontConn *conn, GIOCondition events)
   read_buffered_later (conn);
 }
 
+/* An emptied input buffer goes back to the front for the next reader
+ * (connections take turns in one thread): no malloc and free of
+ * POSTERN_FRONT_BUFFER bytes per request, and idle connections hold none. */
+static void
+release_input (PosternFrontConn *conn)
+{
+  if (conn->front->spare_in == NULL)
+    conn->front->spare_in = g_steal_pointer (&conn->in);
+  else
+    g_clear_pointer (&conn->in, g_free);
+}
+
 static void
 set_deadline (PosternFrontConn *conn, gint seconds)
 {
@@ -586,7 +598,7 @@ consume_input (PosternFrontConn *conn, gsize n)
   memmove (conn->in, conn->in + n, conn->in_len - n);
   conn->in_len -= n;
   if (conn->in_len == 0)
-    g_clear_pointer (&conn->in, g_free);
+    release_input (conn);
 }
 
 /* Upgraded: whatever the client sent goes to the handler as it is, then
@@ -1123,6 +1135,8 @@ static void
 read_input (PosternFrontConn *conn)
 {
   if (conn->in == NULL)
+    conn->in = g_steal_pointer (&conn->front->spare_in);
+  if (conn->in == NULL)
     conn->in = g_malloc (POSTERN_FRONT_BUFFER);
   while (conn->state != CONN_CLOSED && conn->in_len < POSTERN_FRONT_BUFFER && !conn->peer_eof) {
     gssize n = transport_recv (conn, conn->in + conn->in_len, POSTERN_FRONT_BUFFER - conn->in_len);
@@ -1148,7 +1162,7 @@ read_input (PosternFrontConn *conn)
   if (conn->state == CONN_CLOSED)
     return;
   if (conn->in_len == 0)
-    g_clear_pointer (&conn->in, g_free);
+    release_input (conn);
   process_input (conn);
   watch_handling (conn);
   if (conn->state != CONN_CLOSED)
