@@ -138,7 +138,9 @@ read_buffered_cb (gpointer user_data)
   PosternFrontConn *conn = user_data;
 
   conn->read_id = 0;
-  conn_io_cb (conn->fd, G_IO_IN, conn);
+  /* A direct read may have taken the bytes meanwhile (after a handshake). */
+  if (tls_buffered (conn))
+    conn_io_cb (conn->fd, G_IO_IN, conn);
   return G_SOURCE_REMOVE;
 }
 
