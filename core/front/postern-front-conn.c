@@ -12,6 +12,7 @@
 #include "http-chunked.h"
 #include "http-parser.h"
 #include "postern-front-private.h"
+#include "tls-read-ahead.h"
 
 /* One client connection of the HTTPS front (or of the plain HTTP port that
  * only redirects). Non-blocking, driven by the front's epoll source:
@@ -43,6 +44,8 @@ struct _PosternFrontConn {
   gint fd;
   gboolean tls;
   gnutls_session_t session;
+  PosternTlsReadAhead ahead;  /* one recv() per TLS record */
+  guint read_id;              /* reads what the socket will not signal */
   PosternFrontTls *tls_material;
   gchar client_ip[64];
   guint16 client_port;
@@ -119,15 +122,61 @@ conn_unref (PosternFrontConn *conn)
   g_free (conn);
 }
 
+static gboolean conn_io_cb (gint fd, GIOCondition condition, gpointer user_data);
+
+/* Bytes GnuTLS has decrypted or read ahead: the socket does not signal them. */
+static gboolean
+tls_buffered (PosternFrontConn *conn)
+{
+  return conn->tls && (postern_tls_read_ahead_pending (&conn->ahead) > 0 ||
+                       gnutls_record_check_pending (conn->session) > 0);
+}
+
+static gboolean
+read_buffered_cb (gpointer user_data)
+{
+  PosternFrontConn *conn = user_data;
+
+  conn->read_id = 0;
+  /* A direct read may have taken the bytes meanwhile (after a handshake). */
+  if (tls_buffered (conn))
+    conn_io_cb (conn->fd, G_IO_IN, conn);
+  return G_SOURCE_REMOVE;
+}
+
+/* Reading stopped with bytes buffered (the input was full): while the
+ * connection wants input they must be read, the socket may stay quiet. */
+static void
+read_buffered_later (PosternFrontConn *conn)
+{
+  if (conn->read_id == 0 && (conn->watching & G_IO_IN) && conn->state != CONN_HANDSHAKE && tls_buffered (conn))
+    conn->read_id = g_idle_add (read_buffered_cb, conn);
+}
+
 static void
 watch (PosternFrontConn *conn, GIOCondition events)
 {
   if (conn->broken)
     events = 0;
-  if (conn->state == CONN_CLOSED || conn->watching == events)
+  if (conn->state == CONN_CLOSED)
     return;
-  conn->watching = events;
-  postern_epoll_source_modify (conn->front->epoll, conn->fd, events, NULL);
+  if (conn->watching != events) {
+    conn->watching = events;
+    postern_epoll_source_modify (conn->front->epoll, conn->fd, events, NULL);
+  }
+  read_buffered_later (conn);
+}
+
+/* An emptied input buffer goes back to the front for the next reader
+ * (connections take turns in one thread): no malloc and free of
+ * POSTERN_FRONT_BUFFER bytes per request, and idle connections hold none. */
+static void
+release_input (PosternFrontConn *conn)
+{
+  if (conn->front->spare_in == NULL)
+    conn->front->spare_in = g_steal_pointer (&conn->in);
+  else
+    g_clear_pointer (&conn->in, g_free);
 }
 
 static void
@@ -204,6 +253,7 @@ postern_front_conn_close (PosternFrontConn *conn, const gchar *reason)
   conn->closed_func = NULL;
   conn->drain_func = NULL;
   g_clear_handle_id (&conn->resume_id, g_source_remove);
+  g_clear_handle_id (&conn->read_id, g_source_remove);
   postern_epoll_source_remove (conn->front->epoll, conn->fd);
   g_hash_table_remove (conn->front->connections, conn);
   if (closed_func != NULL && conn->exchange != NULL)
@@ -215,6 +265,7 @@ postern_front_conn_close (PosternFrontConn *conn, const gchar *reason)
   if (conn->session != NULL)
     gnutls_deinit (conn->session);
   conn->session = NULL;
+  postern_tls_read_ahead_clear (&conn->ahead);
   postern_front_tls_unref (g_steal_pointer (&conn->tls_material));
   close (conn->fd);
   conn_unref (conn);
@@ -257,33 +308,58 @@ queue (PosternFrontConn *conn, const void *data, gsize len)
 }
 
 static void
+queue_str (PosternFrontConn *conn, const gchar *str)
+{
+  queue (conn, str, strlen (str));
+}
+
+static void
+queue_decimal (PosternFrontConn *conn, guint64 n)
+{
+  gchar digits[20];
+  gsize i = sizeof digits;
+
+  do {
+    digits[--i] = (gchar) ('0' + n % 10);
+    n /= 10;
+  } while (n > 0);
+  queue (conn, digits + i, sizeof digits - i);
+}
+
+/* Once per response: straight into the output, no format parsing. */
+static void
 send_head (PosternFrontConn *conn, guint status, gint64 content_length)
 {
-  g_autoptr(GString) head = g_string_sized_new (256);
   gboolean http10 = conn->have_request && conn->request.version == SOUP_HTTP_1_0;
 
   if (conn->have_request && !conn->request.keep_alive)
     conn->close_after = TRUE;
-  g_string_append_printf (head, "HTTP/1.1 %u %s\r\nServer: postern\r\nDate: %s\r\n", status,
-                          soup_status_get_phrase (status), conn->front->date);
+  queue_str (conn, "HTTP/1.1 ");
+  queue_decimal (conn, status);
+  queue (conn, " ", 1);
+  queue_str (conn, soup_status_get_phrase (status));
+  queue_str (conn, "\r\nServer: postern\r\nDate: ");
+  queue_str (conn, conn->front->date);
+  queue (conn, "\r\n", 2);
   if (status == SOUP_STATUS_NO_CONTENT || status == SOUP_STATUS_NOT_MODIFIED) {
     /* No body and no framing headers (RFC 9110 8.6, 15.4.5). */
   } else if (content_length >= 0) {
-    g_string_append_printf (head, "Content-Length: %" G_GINT64_FORMAT "\r\n", content_length);
+    queue_str (conn, "Content-Length: ");
+    queue_decimal (conn, (guint64) content_length);
+    queue (conn, "\r\n", 2);
   } else if (http10) {
     conn->close_after = TRUE;
   } else {
-    g_string_append (head, "Transfer-Encoding: chunked\r\n");
+    queue_str (conn, "Transfer-Encoding: chunked\r\n");
     conn->chunked_out = !conn->head_request;
   }
   if (conn->close_after)
-    g_string_append (head, "Connection: close\r\n");
+    queue_str (conn, "Connection: close\r\n");
   else if (http10)
-    g_string_append (head, "Connection: keep-alive\r\n");
+    queue_str (conn, "Connection: keep-alive\r\n");
   if (conn->response_headers != NULL)
-    g_string_append_len (head, conn->response_headers->str, (gssize) conn->response_headers->len);
-  g_string_append (head, "\r\n");
-  queue (conn, head->str, head->len);
+    queue (conn, conn->response_headers->str, conn->response_headers->len);
+  queue (conn, "\r\n", 2);
   conn->response_started = TRUE;
 }
 
@@ -524,7 +600,7 @@ consume_input (PosternFrontConn *conn, gsize n)
   memmove (conn->in, conn->in + n, conn->in_len - n);
   conn->in_len -= n;
   if (conn->in_len == 0)
-    g_clear_pointer (&conn->in, g_free);
+    release_input (conn);
 }
 
 /* Upgraded: whatever the client sent goes to the handler as it is, then
@@ -1061,6 +1137,8 @@ static void
 read_input (PosternFrontConn *conn)
 {
   if (conn->in == NULL)
+    conn->in = g_steal_pointer (&conn->front->spare_in);
+  if (conn->in == NULL)
     conn->in = g_malloc (POSTERN_FRONT_BUFFER);
   while (conn->state != CONN_CLOSED && conn->in_len < POSTERN_FRONT_BUFFER && !conn->peer_eof) {
     gssize n = transport_recv (conn, conn->in + conn->in_len, POSTERN_FRONT_BUFFER - conn->in_len);
@@ -1079,16 +1157,18 @@ read_input (PosternFrontConn *conn)
       return;
     }
     conn->in_len += (gsize) n;
-    /* TLS may hold more decrypted bytes than the socket shows. */
-    if (conn->tls && gnutls_record_check_pending (conn->session) == 0)
+    /* TLS may hold more bytes than the socket shows. */
+    if (conn->tls && !tls_buffered (conn))
       break;
   }
   if (conn->state == CONN_CLOSED)
     return;
   if (conn->in_len == 0)
-    g_clear_pointer (&conn->in, g_free);
+    release_input (conn);
   process_input (conn);
   watch_handling (conn);
+  if (conn->state != CONN_CLOSED)
+    read_buffered_later (conn);
 }
 
 static void
@@ -1145,7 +1225,7 @@ start_tls (PosternFrontConn *conn, GError **error)
   conn->tls_material = postern_front_tls_ref (conn->front->tls);
   if (!postern_front_tls_setup_session (conn->tls_material, conn->session, error))
     return FALSE;
-  gnutls_transport_set_int (conn->session, conn->fd);
+  postern_tls_read_ahead_attach (&conn->ahead, conn->session, conn->fd);
   return TRUE;
 }
 

@@ -34,6 +34,7 @@ struct _PosternFront {
   guint ban_added_sub;
   guint ban_lifted_sub;
   gchar date[64];            /* IMF-fixdate, refreshed each second */
+  guint8 *spare_in;          /* an idle POSTERN_FRONT_BUFFER, see release_input() */
 };
 
 gboolean          postern_front_is_banned   (PosternFront     *self,

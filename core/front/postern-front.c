@@ -357,5 +357,6 @@ postern_front_free (PosternFront *self)
   g_clear_object (&self->bus);
   g_free (self->state_dir);
   g_free (self->fqdn);
+  g_free (self->spare_in);
   g_free (self);
 }

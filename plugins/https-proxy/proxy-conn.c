@@ -1,19 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "proxy-conn.h"
 
-#include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <string.h>
-#include <sys/socket.h>
+
+#include "tls-read-ahead.h"
 
 #define READ_CHUNK 16384
 #define SEND_CHUNK 16384
-/* GnuTLS reads a record's 5-byte header and then its body: two recv()s per
- * record. One recv() of up to this much fills both; what GnuTLS has not
- * asked for yet waits in the connection until it does. */
-#define READ_AHEAD 16384
 
 typedef enum {
   CONN_CONNECTING,
@@ -42,9 +37,7 @@ struct _ProxyConn {
   gboolean paused;
   gboolean in_send;   /* inside proxy_conn_send(): faults are reported later */
   GError *deferred;
-  guint8 *ahead;      /* read from the socket, not yet taken by GnuTLS */
-  gsize ahead_len;
-  gsize ahead_off;
+  PosternTlsReadAhead ahead; /* one recv() per TLS record */
   ProxyConnReadyFunc ready;
   ProxyConnReadFunc reader;
   ProxyConnReadyFunc drained;
@@ -80,7 +73,7 @@ conn_unref (ProxyConn *conn)
   g_clear_object (&conn->socket);
   g_ptr_array_unref (conn->addresses);
   g_byte_array_unref (conn->out);
-  g_free (conn->ahead);
+  postern_tls_read_ahead_clear (&conn->ahead);
   g_free (conn);
 }
 
@@ -131,71 +124,12 @@ tls_fatal (ProxyConn *conn, int ret)
   return TRUE;
 }
 
-static gsize
-ahead_left (ProxyConn *conn)
-{
-  return conn->ahead_len - conn->ahead_off;
-}
-
-static ssize_t
-pull (gnutls_transport_ptr_t ptr, void *data, size_t size)
-{
-  ProxyConn *conn = ptr;
-  guint8 buf[READ_AHEAD];
-  gsize left = ahead_left (conn);
-  ssize_t got;
-
-  if (left > 0) {
-    gsize n = MIN (left, size);
-    memcpy (data, conn->ahead + conn->ahead_off, n);
-    conn->ahead_off += n;
-    if (ahead_left (conn) == 0) {
-      g_clear_pointer (&conn->ahead, g_free);
-      conn->ahead_len = conn->ahead_off = 0;
-    }
-    return (ssize_t) n;
-  }
-  if (size >= sizeof buf)
-    return recv (g_socket_get_fd (conn->socket), data, size, 0);
-  got = recv (g_socket_get_fd (conn->socket), buf, sizeof buf, 0);
-  if (got <= 0)
-    return got;
-  if ((gsize) got > size) {
-    conn->ahead = g_memdup2 (buf + size, (gsize) got - size);
-    conn->ahead_len = (gsize) got - size;
-    conn->ahead_off = 0;
-    got = (ssize_t) size;
-  }
-  memcpy (data, buf, (gsize) got);
-  return got;
-}
-
-/* GnuTLS asks this only when it waits for data with a timeout. */
-static int
-pull_timeout (gnutls_transport_ptr_t ptr, unsigned int ms)
-{
-  ProxyConn *conn = ptr;
-  struct pollfd pfd = { g_socket_get_fd (conn->socket), POLLIN, 0 };
-
-  if (ahead_left (conn) > 0)
-    return 1;
-  return poll (&pfd, 1, ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 : (int) ms);
-}
-
-static ssize_t
-push (gnutls_transport_ptr_t ptr, const void *data, size_t size)
-{
-  ProxyConn *conn = ptr;
-
-  return send (g_socket_get_fd (conn->socket), data, size, MSG_NOSIGNAL);
-}
-
 /* Decrypted bytes in GnuTLS or raw ones read ahead: the socket will not
  * signal them. */
 static gboolean
 has_buffered (ProxyConn *conn)
 {
-  return ahead_left (conn) > 0 || gnutls_record_check_pending (conn->tls) > 0;
+  return postern_tls_read_ahead_pending (&conn->ahead) > 0 || gnutls_record_check_pending (conn->tls) > 0;
 }
 
 static void
@@ -296,6 +230,7 @@ connect_next (ProxyConn *conn, GError **error)
       continue;
     g_socket_set_blocking (conn->socket, FALSE);
     g_socket_set_option (conn->socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+    postern_tls_read_ahead_attach (&conn->ahead, conn->tls, g_socket_get_fd (conn->socket));
     /* Even an at-once connect waits for writability, so the callback never
      * runs before proxy_conn_connect() returns. */
     if (g_socket_connect (conn->socket, address, NULL, &last) ||
@@ -435,12 +370,6 @@ proxy_conn_connect (GPtrArray *addresses, const gchar *server_name, gnutls_certi
     /* Stale or foreign data only costs the resumption: a full handshake follows. */
     gnutls_session_set_data (conn->tls, data, len);
   }
-  /* pull() and push() take the socket from the connection, whichever
-   * address it is connected to. */
-  gnutls_transport_set_ptr (conn->tls, conn);
-  gnutls_transport_set_pull_function (conn->tls, pull);
-  gnutls_transport_set_pull_timeout_function (conn->tls, pull_timeout);
-  gnutls_transport_set_push_function (conn->tls, push);
   conn->verify = verify;
   if (!connect_next (conn, &error)) {
     conn->idle_id = g_idle_add (deferred_fail_cb, conn);
@@ -536,7 +465,7 @@ proxy_conn_take_session (ProxyConn *conn)
 gboolean
 proxy_conn_is_usable (ProxyConn *conn)
 {
-  if (conn->state != CONN_OPEN || conn->out->len > 0 || ahead_left (conn) > 0)
+  if (conn->state != CONN_OPEN || conn->out->len > 0 || postern_tls_read_ahead_pending (&conn->ahead) > 0)
     return FALSE;
   return !g_socket_condition_check (conn->socket, G_IO_IN | G_IO_HUP | G_IO_ERR);
 }

@@ -46,6 +46,7 @@ typedef struct {
   GByteArray *in;             /* response head bytes */
   gsize scanned;
   PosternHttpResponse resp;
+  const gchar *resp_connection; /* its Connection header, while copying headers */
   gboolean have_resp;
   gboolean response_started;  /* the client got a head */
   guint64 remaining;
@@ -66,18 +67,50 @@ typedef struct {
 
 static void try_node (Forward *f);
 
-static const gchar *const hop_by_hop[] = {
-  "Connection", "Keep-Alive", "Proxy-Connection", "TE", "Trailer", "Transfer-Encoding", "Upgrade",
-  "Proxy-Authorization", "Proxy-Authenticate", NULL,
+/* Header names with their lengths: every header of every request and
+ * answer is checked against these, and a length compare rules out most. */
+typedef struct {
+  const gchar *name;
+  gsize len;
+} HeaderName;
+
+#define HEADER_NAME(s) { s, sizeof s - 1 }
+
+static const HeaderName hop_by_hop[] = {
+  HEADER_NAME ("Connection"), HEADER_NAME ("Keep-Alive"), HEADER_NAME ("Proxy-Connection"), HEADER_NAME ("TE"),
+  HEADER_NAME ("Trailer"), HEADER_NAME ("Transfer-Encoding"), HEADER_NAME ("Upgrade"),
+  HEADER_NAME ("Proxy-Authorization"), HEADER_NAME ("Proxy-Authenticate"),
+};
+
+/* Set again by the proxy for the node. */
+static const HeaderName request_replaced[] = {
+  HEADER_NAME ("Content-Length"), HEADER_NAME ("Expect"), HEADER_NAME ("X-Forwarded-For"),
+  HEADER_NAME ("X-Forwarded-Proto"), HEADER_NAME ("X-Real-IP"),
+};
+
+/* Set again by the front for the client. */
+static const HeaderName response_replaced[] = {
+  HEADER_NAME ("Content-Length"), HEADER_NAME ("Date"), HEADER_NAME ("Server"),
 };
 
 static gboolean
-is_hop_by_hop (const gchar *name, const gchar *connection)
+name_is_one_of (const gchar *name, gsize len, const HeaderName *names, gsize n_names)
 {
-  for (gsize i = 0; hop_by_hop[i] != NULL; i++)
-    if (g_ascii_strcasecmp (name, hop_by_hop[i]) == 0)
+  for (gsize i = 0; i < n_names; i++)
+    if (names[i].len == len && g_ascii_strncasecmp (name, names[i].name, len) == 0)
       return TRUE;
-  return connection != NULL && postern_http_list_has_token (connection, name);
+  return FALSE;
+}
+
+/* Hop-by-hop (RFC 9110 7.6.1) or one the proxy sets itself. */
+static gboolean
+is_dropped (const gchar *name, const gchar *connection, const HeaderName *replaced, gsize n_replaced)
+{
+  gsize len = strlen (name);
+
+  return name_is_one_of (name, len, hop_by_hop, G_N_ELEMENTS (hop_by_hop)) ||
+         name_is_one_of (name, len, replaced, n_replaced) ||
+         (connection != NULL && postern_http_list_has_token (connection, name));
 }
 
 static void
@@ -369,9 +402,7 @@ copy_header (const char *name, const char *value, gpointer user_data)
 {
   Forward *f = user_data;
 
-  if (is_hop_by_hop (name, soup_message_headers_get_list (f->resp.headers, "Connection")) ||
-      g_ascii_strcasecmp (name, "Content-Length") == 0 || g_ascii_strcasecmp (name, "Date") == 0 ||
-      g_ascii_strcasecmp (name, "Server") == 0)
+  if (is_dropped (name, f->resp_connection, response_replaced, G_N_ELEMENTS (response_replaced)))
     return;
   postern_http_exchange_add_header (f->exchange, name, value);
 }
@@ -455,6 +486,7 @@ start_tunnel (Forward *f, gsize head_len)
   }
   f->upstream_status = f->resp.status;
   proxy_node_succeeded (f->shared->nodes, f->node);
+  f->resp_connection = soup_message_headers_get_list (f->resp.headers, "Connection");
   soup_message_headers_foreach (f->resp.headers, copy_header, f);
   f->tunnel = TRUE;
   f->response_started = TRUE;
@@ -536,6 +568,7 @@ head_bytes (Forward *f)
   f->remaining = f->resp.content_length;
   if (f->call != PROXY_CALL_OTHER)
     f->capture = g_string_new (NULL);
+  f->resp_connection = soup_message_headers_get_list (f->resp.headers, "Connection");
   soup_message_headers_foreach (f->resp.headers, copy_header, f);
   postern_http_exchange_set_drain_func (f->exchange, drain_cb, f);
   postern_http_exchange_begin (f->exchange, f->resp.status, client_length (f));
@@ -722,16 +755,24 @@ typedef struct {
   const gchar *connection;
 } HeadBuilder;
 
+/* Per request: plain appends, no format parsing. */
+static void
+append_header (GString *head, const gchar *name, const gchar *value)
+{
+  g_string_append (head, name);
+  g_string_append_len (head, ": ", 2);
+  g_string_append (head, value);
+  g_string_append_len (head, "\r\n", 2);
+}
+
 static void
 add_request_header (const gchar *name, const gchar *value, gpointer user_data)
 {
   HeadBuilder *b = user_data;
 
-  if (is_hop_by_hop (name, b->connection) || g_ascii_strcasecmp (name, "Content-Length") == 0 ||
-      g_ascii_strcasecmp (name, "Expect") == 0 || g_ascii_strcasecmp (name, "X-Forwarded-For") == 0 ||
-      g_ascii_strcasecmp (name, "X-Forwarded-Proto") == 0 || g_ascii_strcasecmp (name, "X-Real-IP") == 0)
+  if (is_dropped (name, b->connection, request_replaced, G_N_ELEMENTS (request_replaced)))
     return;
-  g_string_append_printf (b->head, "%s: %s\r\n", name, value);
+  append_header (b->head, name, value);
 }
 
 static gboolean
@@ -767,16 +808,22 @@ proxy_forward_start (ProxyShared *shared, PosternHttpExchange *exchange)
   postern_http_exchange_set_closed_func (exchange, closed_cb, f);
 
   f->head = g_string_sized_new (512);
-  g_string_append_printf (f->head, "%s %s HTTP/1.1\r\n", postern_http_exchange_get_method (exchange),
-                          postern_http_exchange_get_target (exchange));
+  g_string_append (f->head, postern_http_exchange_get_method (exchange));
+  g_string_append_c (f->head, ' ');
+  g_string_append (f->head, postern_http_exchange_get_target (exchange));
+  g_string_append_len (f->head, " HTTP/1.1\r\n", 11);
   b.head = f->head;
   b.connection = postern_http_exchange_get_header (exchange, "Connection");
   postern_http_exchange_foreach_header (exchange, add_request_header, &b);
-  if (xff != NULL)
-    g_string_append_printf (f->head, "X-Forwarded-For: %s, %s\r\n", xff, ip);
-  else
-    g_string_append_printf (f->head, "X-Forwarded-For: %s\r\n", ip);
-  g_string_append_printf (f->head, "X-Real-IP: %s\r\nX-Forwarded-Proto: https\r\n", ip);
+  g_string_append (f->head, "X-Forwarded-For: ");
+  if (xff != NULL) {
+    g_string_append (f->head, xff);
+    g_string_append_len (f->head, ", ", 2);
+  }
+  g_string_append (f->head, ip);
+  g_string_append_len (f->head, "\r\n", 2);
+  append_header (f->head, "X-Real-IP", ip);
+  g_string_append (f->head, "X-Forwarded-Proto: https\r\n");
   /* Upgrade is hop-by-hop: only a WebSocket upgrade is asked of the node. */
   if (f->websocket)
     g_string_append (f->head, "Connection: Upgrade\r\nUpgrade: websocket\r\n");

@@ -273,6 +273,14 @@ test_incomplete_and_limits (void)
   g_assert_true (postern_http_find_head_end (head, strlen (head), strlen (head) - 2, 100,
                                              &head_length, &error));
   g_assert_cmpuint (head_length, ==, strlen (head));
+  /* Lone CRs and LFs and near misses are not the end; the first CRLF CRLF is. */
+  g_assert_true (postern_http_find_head_end ("\n\r\nA\r\n\n\r\r\n\r\nB\r\n\r\n", 17, 0, 100, &head_length, &error));
+  g_assert_cmpuint (head_length, ==, 12);
+  g_assert_true (postern_http_find_head_end ("\r\n\r\n", 4, 0, 100, &head_length, &error));
+  g_assert_cmpuint (head_length, ==, 4);
+  g_assert_false (postern_http_find_head_end ("\r\n\r", 3, 0, 100, &head_length, &error));
+  g_assert_false (postern_http_find_head_end ("\r\n\n\r\n", 5, 0, 100, &head_length, &error));
+  g_assert_no_error (error);
   /* Too many bytes without a terminator: 431 even before max_head is read
    * in full by the caller's buffer. */
   g_assert_false (postern_http_find_head_end ("GET / HTTP/1.1\r\nHost", 20, 0, 20, &head_length, &error));
