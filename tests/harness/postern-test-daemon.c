@@ -45,6 +45,24 @@ postern_test_daemon_save_ca (PosternTestDaemon *d, const gchar *fqdn)
   return path;
 }
 
+/* The start of a curl command line for posternd's HTTPS front on
+ * @https_port: quiet but for errors, trusting @ca, and "localhost" (the
+ * name the test certificates carry) pinned to 127.0.0.1 so curl never picks
+ * ::1 by chance. Callers append their options and the URL. */
+GPtrArray *
+postern_test_curl_argv (const gchar *ca, guint16 https_port)
+{
+  GPtrArray *argv = g_ptr_array_new_with_free_func (g_free);
+
+  g_ptr_array_add (argv, g_strdup ("curl"));
+  g_ptr_array_add (argv, g_strdup ("-sS"));
+  g_ptr_array_add (argv, g_strdup ("--cacert"));
+  g_ptr_array_add (argv, g_strdup (ca));
+  g_ptr_array_add (argv, g_strdup ("--resolve"));
+  g_ptr_array_add (argv, g_strdup_printf ("localhost:%u:127.0.0.1", https_port));
+  return argv;
+}
+
 const gchar *
 postern_test_posternd (void)
 {

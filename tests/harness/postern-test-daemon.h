@@ -47,6 +47,8 @@ GSubprocessLauncher *postern_test_launcher_new      (GSubprocessFlags    flags);
 guint16            postern_test_free_tcp_port       (void);
 gchar             *postern_test_daemon_save_ca      (PosternTestDaemon  *d,
                                                      const gchar        *fqdn);
+GPtrArray         *postern_test_curl_argv           (const gchar        *ca,
+                                                     guint16             https_port);
 GSubprocess       *postern_test_demo_node_start     (gchar             **address);
 const gchar       *postern_test_posternd            (void);
 const gchar       *postern_test_posternctl          (void);

@@ -71,20 +71,12 @@ fixture_tear_down (Fixture *f, gconstpointer data)
 static gint
 curl (Fixture *f, gchar **out, gchar **err, ...)
 {
-  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) argv = postern_test_curl_argv (f->ca, f->https_port);
   va_list args;
   const gchar *arg;
 
-  g_ptr_array_add (argv, g_strdup ("curl"));
-  g_ptr_array_add (argv, g_strdup ("-sS"));
   g_ptr_array_add (argv, g_strdup ("--max-time"));
   g_ptr_array_add (argv, g_strdup ("60"));
-  g_ptr_array_add (argv, g_strdup ("--cacert"));
-  g_ptr_array_add (argv, g_strdup (f->ca));
-  /* The certificate names localhost; pin it to one family so curl never
-   * picks ::1 or 127.0.0.1 by chance. */
-  g_ptr_array_add (argv, g_strdup ("--resolve"));
-  g_ptr_array_add (argv, g_strdup_printf ("localhost:%u:127.0.0.1", f->https_port));
   va_start (args, err);
   while ((arg = va_arg (args, const gchar *)) != NULL)
     g_ptr_array_add (argv, g_strdup (arg));
@@ -210,13 +202,17 @@ call_plugin (Fixture *f, const gchar *method, GVariant *args)
 static GSubprocess *
 open_stream (Fixture *f, GDataInputStream **lines)
 {
-  g_autofree gchar *stream_url = url (f, "/t/stream");
-  g_autofree gchar *resolve = g_strdup_printf ("localhost:%u:127.0.0.1", f->https_port);
+  g_autoptr(GPtrArray) argv = postern_test_curl_argv (f->ca, f->https_port);
   g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocessLauncher) launcher = postern_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  GSubprocess *p = g_subprocess_launcher_spawn (launcher, &error, "curl", "-sS", "-N", "--max-time", "120",
-                                                "--cacert", f->ca, "--resolve", resolve, stream_url, NULL);
+  GSubprocess *p;
 
+  g_ptr_array_add (argv, g_strdup ("-N"));
+  g_ptr_array_add (argv, g_strdup ("--max-time"));
+  g_ptr_array_add (argv, g_strdup ("120"));
+  g_ptr_array_add (argv, url (f, "/t/stream"));
+  g_ptr_array_add (argv, NULL);
+  p = g_subprocess_launcher_spawnv (launcher, (const gchar *const *) argv->pdata, &error);
   g_assert_no_error (error);
   *lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (p));
   return p;

@@ -101,25 +101,11 @@ url (Fixture *f, const gchar *path)
   return g_strdup_printf ("https://localhost:%u%s", f->https_port, path);
 }
 
-static GPtrArray *
-curl_argv (Fixture *f)
-{
-  GPtrArray *argv = g_ptr_array_new_with_free_func (g_free);
-
-  g_ptr_array_add (argv, g_strdup ("curl"));
-  g_ptr_array_add (argv, g_strdup ("-sS"));
-  g_ptr_array_add (argv, g_strdup ("--cacert"));
-  g_ptr_array_add (argv, g_strdup (f->ca));
-  g_ptr_array_add (argv, g_strdup ("--resolve"));
-  g_ptr_array_add (argv, g_strdup_printf ("localhost:%u:127.0.0.1", f->https_port));
-  return argv;
-}
-
 /* curl -i ARGS... -> the whole answer, head and body; asserts curl's success. */
 static gchar *
 curl (Fixture *f, ...)
 {
-  g_autoptr(GPtrArray) argv = curl_argv (f);
+  g_autoptr(GPtrArray) argv = postern_test_curl_argv (f->ca, f->https_port);
   g_autofree gchar *err = NULL;
   gchar *out = NULL;
   const gchar *arg;
@@ -308,7 +294,7 @@ open_event_stream (Fixture *f, gboolean with_head, GDataInputStream **lines, gch
   g_autofree gchar *token = json_string (answer, "token");
   g_autofree gchar *path = g_strdup_printf (API "open/events?token=%s", token);
   g_autofree gchar *u = url (f, path);
-  g_autoptr(GPtrArray) argv = curl_argv (f);
+  g_autoptr(GPtrArray) argv = postern_test_curl_argv (f->ca, f->https_port);
   g_autoptr(GSubprocessLauncher) launcher = postern_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autoptr(GError) error = NULL;
   GSubprocess *stream;
@@ -681,7 +667,7 @@ test_upload_backpressure (Fixture *f, gconstpointer data)
   g_autofree gchar *sink = url (f, "/demo/upload");
   g_autofree gchar *out = NULL, *err = NULL, *warm = NULL, *chunked = NULL, *expected = NULL, *sum = NULL;
   g_autofree guint8 *blob = NULL;
-  g_autoptr(GPtrArray) argv = curl_argv (f);
+  g_autoptr(GPtrArray) argv = postern_test_curl_argv (f->ca, f->https_port);
   g_autoptr(GSubprocess) upload = NULL;
   g_autoptr(GError) error = NULL;
   gsize len = 24 * 1024 * 1024;

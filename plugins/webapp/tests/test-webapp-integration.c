@@ -94,21 +94,15 @@ fixture_tear_down (Fixture *f, gconstpointer data)
 static gchar *
 fetch (Fixture *f, const gchar *path, ...)
 {
-  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) argv = postern_test_curl_argv (f->ca, f->https_port);
   gchar *out = NULL;
   va_list args;
   const gchar *arg;
 
-  g_ptr_array_add (argv, g_strdup ("curl"));
-  g_ptr_array_add (argv, g_strdup ("-sS"));
   g_ptr_array_add (argv, g_strdup ("-i"));
   g_ptr_array_add (argv, g_strdup ("--path-as-is"));
   g_ptr_array_add (argv, g_strdup ("--max-time"));
   g_ptr_array_add (argv, g_strdup ("60"));
-  g_ptr_array_add (argv, g_strdup ("--cacert"));
-  g_ptr_array_add (argv, g_strdup (f->ca));
-  g_ptr_array_add (argv, g_strdup ("--resolve"));
-  g_ptr_array_add (argv, g_strdup_printf ("localhost:%u:127.0.0.1", f->https_port));
   va_start (args, path);
   while ((arg = va_arg (args, const gchar *)) != NULL)
     g_ptr_array_add (argv, g_strdup (arg));
