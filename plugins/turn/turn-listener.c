@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* One listening socket (3478): requests and relayed data from clients, a
- * batch per recvmmsg. ChannelData and Send indications are queued per relay
- * socket and sent once the batch is read (sendmmsg, UDP GSO for runs to one
- * peer); replies leave in one sendmmsg from the address each request
- * arrived on. Served by the relay thread with the relay sockets. */
+/* One shard's listening socket (3478): requests and relayed data from
+ * clients, a batch per recvmmsg. ChannelData and Send indications are
+ * queued per relay socket and sent once the batch is read (sendmmsg, UDP
+ * GSO for runs to one peer); replies leave in one sendmmsg from the address
+ * each request arrived on. Served by the shard's relay thread with its
+ * relay sockets. The shards' sockets on one address form a SO_REUSEPORT
+ * group. */
 #include "turn-listener.h"
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "turn-relay.h"
 #include "turn-send-batch.h"
@@ -24,8 +27,7 @@ typedef union {
 } PktinfoBuffer;
 
 struct _TurnListener {
-  TurnServer *server;
-  PosternUdpSocket *socket;
+  TurnShard *shard;
   gint fd;
   TurnAddr bound;           /* the local address unless bound to a wildcard */
   gboolean wildcard;
@@ -75,7 +77,7 @@ local_address (TurnListener *self, struct msghdr *hdr, TurnAddr *local)
 static guint
 receive_batch (TurnListener *self)
 {
-  TurnServer *server = self->server;
+  TurnShard *shard = self->shard;
   guint n_replies = 0;
   gint got;
 
@@ -114,14 +116,14 @@ receive_batch (TurnListener *self)
           !turn_addr_from_sockaddr (&client, (struct sockaddr *) &self->in_from[i], hdr->msg_namelen) ||
           !local_address (self, hdr, &local))
         {
-          server->stats.dropped++;
+          shard->stats.dropped++;
           continue;
         }
       /* anything but ChannelData may change allocations: what is queued
        * for relay sockets goes first */
       if (len == 0 || (data[0] & 0xC0) != 0x40)
-        turn_relay_flush_to_peers (server);
-      reply_len = turn_server_handle (server, self->socket, data, len, &client, &local, self->reply_buf[n_replies],
+        turn_relay_flush_to_peers (shard);
+      reply_len = turn_server_handle (shard, self->fd, data, len, &client, &local, self->reply_buf[n_replies],
                                       sizeof self->reply_buf[n_replies]);
       if (reply_len == 0)
         continue;
@@ -130,9 +132,9 @@ receive_batch (TurnListener *self)
                            reply_len);
       n_replies++;
     }
-  turn_relay_flush_to_peers (server);
+  turn_relay_flush_to_peers (shard);
   if (n_replies > 0)
-    server->stats.dropped += turn_send_batch_flush (&self->replies, self->fd);
+    shard->stats.dropped += turn_send_batch_flush (&self->replies, self->fd);
   return (guint) got;
 }
 
@@ -146,39 +148,105 @@ on_readable (gint fd, gpointer user_data)
       break;
 }
 
-/* Binds @address (refused when another process holds it) and watches it
- * in the server's epoll source. */
-TurnListener *
-turn_listener_new (TurnServer         *server,
-                   GInetSocketAddress *address,
-                   GError            **error)
+static gboolean
+set_errno_error (GError **error, const gchar *what, const gchar *address)
 {
-  TurnListener *self;
-  PosternUdpSocket *socket = postern_udp_socket_new (address, error);
-  g_autoptr(GSocketAddress) bound = NULL;
-  struct sockaddr_storage native;
+  int saved = errno;
 
-  if (socket == NULL)
-    return NULL;
-  self = g_new0 (TurnListener, 1);
-  self->server = server;
-  self->socket = socket;
-  self->fd = postern_udp_socket_get_fd (socket);
-  bound = G_SOCKET_ADDRESS (g_object_ref (postern_udp_socket_get_address (socket)));
-  if (!g_socket_address_to_native (bound, &native, sizeof native, error) ||
-      !turn_addr_from_sockaddr (&self->bound, (struct sockaddr *) &native, g_socket_address_get_native_size (bound)))
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "%s %s: %s", what, address, g_strerror (saved));
+  return FALSE;
+}
+
+static gint
+bind_member (const struct sockaddr_storage *ss, socklen_t len, gboolean wildcard, const gchar *text,
+              GError **error)
+{
+  gint fd = socket (ss->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  gint one = 1;
+
+  if (fd < 0)
     {
-      if (error != NULL && *error == NULL)
-        g_set_error_literal (error, POSTERN_ERROR, POSTERN_ERROR_INVALID_CONFIG, "unusable listen address");
+      set_errno_error (error, "cannot create a UDP socket for", text);
+      return -1;
+    }
+  if ((ss->ss_family == AF_INET6 && setsockopt (fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0) ||
+      (wildcard && ss->ss_family == AF_INET6 &&
+       setsockopt (fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one) != 0) ||
+      (wildcard && ss->ss_family == AF_INET && setsockopt (fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one) != 0) ||
+      setsockopt (fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0 ||
+      bind (fd, (const struct sockaddr *) ss, len) != 0)
+    {
+      set_errno_error (error, "cannot bind UDP", text);
+      close (fd);
+      return -1;
+    }
+  /* best effort, capped by net.core.rmem_max: every client of the shard
+   * shares this queue while its thread is busy or preempted */
+  setsockopt (fd, SOL_SOCKET, SO_RCVBUF, &(int) { LISTENER_RCVBUF }, sizeof (int));
+  return fd;
+}
+
+/* Binds @n sockets on @address in one SO_REUSEPORT group, into @fds. An
+ * address another process holds is refused, even one that set
+ * SO_REUSEPORT itself: a probe without the option binds first (and picks
+ * the port when @address has port 0), and the group takes its place. */
+gboolean
+turn_listener_bind_group (GInetSocketAddress *address,
+                          guint               n,
+                          gint               *fds,
+                          GError            **error)
+{
+  g_autoptr(PosternUdpSocket) probe = postern_udp_socket_new (address, error);
+  g_autofree gchar *text = postern_address_to_string (address);
+  gboolean wildcard = g_inet_address_get_is_any (g_inet_socket_address_get_address (address));
+  struct sockaddr_storage ss;
+  gsize len;
+
+  if (probe == NULL)
+    return FALSE;
+  len = g_socket_address_get_native_size (G_SOCKET_ADDRESS (postern_udp_socket_get_address (probe)));
+  if (!g_socket_address_to_native (G_SOCKET_ADDRESS (postern_udp_socket_get_address (probe)), &ss, sizeof ss, error))
+    return FALSE;
+  g_clear_pointer (&probe, postern_udp_socket_free);
+  for (guint i = 0; i < n; i++)
+    {
+      fds[i] = bind_member (&ss, (socklen_t) len, wildcard, text, error);
+      if (fds[i] < 0)
+        {
+          for (guint j = 0; j < i; j++)
+            close (fds[j]);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* Serves @fd (one of turn_listener_bind_group's, owned from here on) in
+ * @shard's relay thread. */
+TurnListener *
+turn_listener_new (TurnShard  *shard,
+                   gint        fd,
+                   GError    **error)
+{
+  TurnListener *self = g_new0 (TurnListener, 1);
+  struct sockaddr_storage native;
+  socklen_t native_len = sizeof native;
+
+  self->shard = shard;
+  self->fd = fd;
+  if (getsockname (fd, (struct sockaddr *) &native, &native_len) != 0 ||
+      !turn_addr_from_sockaddr (&self->bound, (struct sockaddr *) &native, native_len))
+    {
+      g_set_error_literal (error, POSTERN_ERROR, POSTERN_ERROR_INVALID_CONFIG, "unusable listen address");
       turn_listener_free (self);
       return NULL;
     }
-  self->wildcard = g_inet_address_get_is_any (g_inet_socket_address_get_address (address));
-  /* best effort, capped by net.core.rmem_max: every client's media shares
-   * this queue while the relay thread is busy or preempted */
-  setsockopt (self->fd, SOL_SOCKET, SO_RCVBUF, &(int) { LISTENER_RCVBUF }, sizeof (int));
+  self->wildcard = TRUE;
+  for (gsize i = 0; i < turn_addr_ip_len (&self->bound); i++)
+    if (self->bound.ip[i] != 0)
+      self->wildcard = FALSE;
   turn_send_batch_init (&self->replies);
-  if (!turn_loop_add (server->loop, self->fd, on_readable, self, error))
+  if (!turn_loop_add (shard->loop, self->fd, on_readable, self, error))
     {
       turn_listener_free (self);
       return NULL;
@@ -191,7 +259,7 @@ turn_listener_free (TurnListener *self)
 {
   if (self == NULL)
     return;
-  turn_loop_remove (self->server->loop, self->fd);
-  postern_udp_socket_free (self->socket);
+  turn_loop_remove (self->shard->loop, self->fd);
+  close (self->fd);
   g_free (self);
 }

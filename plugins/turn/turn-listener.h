@@ -7,8 +7,12 @@ G_BEGIN_DECLS
 
 typedef struct _TurnListener TurnListener;
 
-TurnListener *turn_listener_new  (TurnServer        *server,
-                                  GInetSocketAddress *address,
+gboolean      turn_listener_bind_group (GInetSocketAddress *address,
+                                        guint               n,
+                                        gint               *fds,
+                                        GError            **error);
+TurnListener *turn_listener_new  (TurnShard         *shard,
+                                  gint               fd,
                                   GError            **error);
 void          turn_listener_free (TurnListener      *self);
 

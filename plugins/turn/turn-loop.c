@@ -93,9 +93,13 @@ run (gpointer data)
 
 gboolean
 turn_loop_start (TurnLoop  *self,
+                 guint      index,
                  GError   **error)
 {
-  self->thread = g_thread_try_new ("turn-relay", run, self, error);
+  gchar name[16];
+
+  g_snprintf (name, sizeof name, "turn-relay-%u", index);
+  self->thread = g_thread_try_new (name, run, self, error);
   return self->thread != NULL;
 }
 
