@@ -5,7 +5,7 @@
  * GSO for runs to one peer); replies leave in one sendmmsg from the address
  * each request arrived on. Served by the shard's relay thread with its
  * relay sockets. The shards' sockets on one address form a SO_REUSEPORT
- * group. */
+ * group (turn-reuseport.c). */
 #include "turn-listener.h"
 
 #include <errno.h>
@@ -17,7 +17,6 @@
 
 #define LISTENER_BATCH 32
 #define LISTENER_BATCHES_PER_WAKEUP 8
-#define LISTENER_RCVBUF (4 << 20)
 /* ChannelData up to the relay's payload limit plus its header */
 #define LISTENER_MAX_DATAGRAM (TURN_RELAY_MAX_PAYLOAD + 64)
 
@@ -148,80 +147,7 @@ on_readable (gint fd, gpointer user_data)
       break;
 }
 
-static gboolean
-set_errno_error (GError **error, const gchar *what, const gchar *address)
-{
-  int saved = errno;
-
-  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "%s %s: %s", what, address, g_strerror (saved));
-  return FALSE;
-}
-
-static gint
-bind_member (const struct sockaddr_storage *ss, socklen_t len, gboolean wildcard, const gchar *text,
-              GError **error)
-{
-  gint fd = socket (ss->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  gint one = 1;
-
-  if (fd < 0)
-    {
-      set_errno_error (error, "cannot create a UDP socket for", text);
-      return -1;
-    }
-  if ((ss->ss_family == AF_INET6 && setsockopt (fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0) ||
-      (wildcard && ss->ss_family == AF_INET6 &&
-       setsockopt (fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one) != 0) ||
-      (wildcard && ss->ss_family == AF_INET && setsockopt (fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one) != 0) ||
-      setsockopt (fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0 ||
-      bind (fd, (const struct sockaddr *) ss, len) != 0)
-    {
-      set_errno_error (error, "cannot bind UDP", text);
-      close (fd);
-      return -1;
-    }
-  /* best effort, capped by net.core.rmem_max: every client of the shard
-   * shares this queue while its thread is busy or preempted */
-  setsockopt (fd, SOL_SOCKET, SO_RCVBUF, &(int) { LISTENER_RCVBUF }, sizeof (int));
-  return fd;
-}
-
-/* Binds @n sockets on @address in one SO_REUSEPORT group, into @fds. An
- * address another process holds is refused, even one that set
- * SO_REUSEPORT itself: a probe without the option binds first (and picks
- * the port when @address has port 0), and the group takes its place. */
-gboolean
-turn_listener_bind_group (GInetSocketAddress *address,
-                          guint               n,
-                          gint               *fds,
-                          GError            **error)
-{
-  g_autoptr(PosternUdpSocket) probe = postern_udp_socket_new (address, error);
-  g_autofree gchar *text = postern_address_to_string (address);
-  gboolean wildcard = g_inet_address_get_is_any (g_inet_socket_address_get_address (address));
-  struct sockaddr_storage ss;
-  gsize len;
-
-  if (probe == NULL)
-    return FALSE;
-  len = g_socket_address_get_native_size (G_SOCKET_ADDRESS (postern_udp_socket_get_address (probe)));
-  if (!g_socket_address_to_native (G_SOCKET_ADDRESS (postern_udp_socket_get_address (probe)), &ss, sizeof ss, error))
-    return FALSE;
-  g_clear_pointer (&probe, postern_udp_socket_free);
-  for (guint i = 0; i < n; i++)
-    {
-      fds[i] = bind_member (&ss, (socklen_t) len, wildcard, text, error);
-      if (fds[i] < 0)
-        {
-          for (guint j = 0; j < i; j++)
-            close (fds[j]);
-          return FALSE;
-        }
-    }
-  return TRUE;
-}
-
-/* Serves @fd (one of turn_listener_bind_group's, owned from here on) in
+/* Serves @fd (one of turn_reuseport_bind_group's, owned from here on) in
  * @shard's relay thread. */
 TurnListener *
 turn_listener_new (TurnShard  *shard,

@@ -7,10 +7,6 @@ G_BEGIN_DECLS
 
 typedef struct _TurnListener TurnListener;
 
-gboolean      turn_listener_bind_group (GInetSocketAddress *address,
-                                        guint               n,
-                                        gint               *fds,
-                                        GError            **error);
 TurnListener *turn_listener_new  (TurnShard         *shard,
                                   gint               fd,
                                   GError            **error);

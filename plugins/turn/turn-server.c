@@ -6,6 +6,7 @@
 
 #include "turn-listener.h"
 #include "turn-relay.h"
+#include "turn-reuseport.h"
 
 /* Unauthenticated answers (401, 438): a client needs one or two per
  * allocation, a flood gets a trickle. */
@@ -179,7 +180,7 @@ add_listeners (TurnServer *self, GError **error)
 
   for (guint a = 0; a < self->settings->listen->len; a++)
     {
-      if (!turn_listener_bind_group (self->settings->listen->pdata[a], n, fds, error))
+      if (!turn_reuseport_bind_group (self->settings->listen->pdata[a], n, fds, error))
         return FALSE;
       for (guint i = 0; i < n; i++)
         {

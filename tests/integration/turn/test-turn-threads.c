@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Several relay threads: clients the kernel hands to different threads
- * (SO_REUSEPORT hashes the 5-tuple) relay, share one quota and show up in
- * one D-Bus list. Shard i gives out allocation ids i + 1, i + 1 + THREADS,
+/* Several relay threads: clients handed to different threads (the
+ * SO_REUSEPORT group's steering hashes the source) relay, share one quota
+ * and show up in one D-Bus list; nobody else can join the group. Shard i gives out allocation ids i + 1, i + 1 + THREADS,
  * ..., which is how a test tells the threads apart. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -328,6 +328,43 @@ test_dbus_across_threads (void)
   g_assert_cmpint (postern_test_daemon_stop (d), ==, 0);
 }
 
+/* A process of the same user that joins the listening port's SO_REUSEPORT
+ * group after start gets none of the clients' datagrams. */
+static void
+test_late_joiner (void)
+{
+  guint16 port;
+  g_autoptr(PosternTestDaemon) d = start (&port, "");
+  struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+  gint joiner = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  gint one = 1;
+  TurnTestClient *c[32];
+  guint8 buf[2048];
+
+  sa.sin_port = htons (port);
+  g_assert_cmpint (setsockopt (joiner, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one), ==, 0);
+  g_assert_cmpint (bind (joiner, (struct sockaddr *) &sa, sizeof sa), ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (c); i++)
+    {
+      guint8 txid[POSTERN_STUN_TRANSACTION_ID_SIZE] = { (guint8) i };
+      PosternStunBuilder b;
+      gsize len;
+
+      c[i] = turn_test_client_new ("127.0.0.1", port);
+      postern_stun_builder_init (&b, buf, sizeof buf, POSTERN_STUN_METHOD_BINDING, POSTERN_STUN_CLASS_REQUEST, txid);
+      len = postern_stun_builder_finish (&b, NULL);
+      turn_test_client_send_raw (c[i], buf, len);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (c); i++)
+    {
+      g_assert_cmpint (turn_test_client_recv (c[i], buf, sizeof buf, 10000), >, 0);
+      turn_test_client_free (c[i]);
+    }
+  g_assert_cmpint (recv (joiner, buf, sizeof buf, MSG_DONTWAIT), <, 0);
+  close (joiner);
+  g_assert_cmpint (postern_test_daemon_stop (d), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -335,5 +372,6 @@ main (int argc, char **argv)
   g_test_add_func ("/turn/threads/quota", test_quota_across_threads);
   g_test_add_func ("/turn/threads/relay", test_relay_across_threads);
   g_test_add_func ("/turn/threads/dbus", test_dbus_across_threads);
+  g_test_add_func ("/turn/threads/late-joiner", test_late_joiner);
   return g_test_run ();
 }
