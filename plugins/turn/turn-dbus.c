@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "turn-dbus.h"
 
+#include "turn-lock.h"
 #include "turn-users-file.h"
 
 static void
@@ -50,9 +51,9 @@ handle_list_allocations (PosternDBusTurn *skeleton, GDBusMethodInvocation *invoc
   for (guint i = 0; i < server->shards->len; i++)
     {
       TurnShard *shard = server->shards->pdata[i];
-      g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new (&shard->lock);
-
+      turn_mutex_lock (&shard->lock);
       add_allocations (&builder, shard->table, now);
+      turn_mutex_unlock (&shard->lock);
     }
   postern_dbus_turn_complete_list_allocations (skeleton, invocation, g_variant_builder_end (&builder));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -68,11 +69,11 @@ handle_delete_allocation (PosternDBusTurn *skeleton, GDBusMethodInvocation *invo
 
   if (shard != NULL)
     {
-      g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new (&shard->lock);
-
+      turn_mutex_lock (&shard->lock);
       alloc = turn_allocation_table_lookup_id (shard->table, id);
       if (alloc != NULL)
         turn_allocation_table_remove (shard->table, alloc, TURN_REMOVED_DELETED);
+      turn_mutex_unlock (&shard->lock);
     }
   if (alloc == NULL)
     g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
@@ -102,8 +103,7 @@ handle_get_counters (PosternDBusTurn *skeleton, GDBusMethodInvocation *invocatio
   for (guint i = 0; i < server->shards->len; i++)
     {
       TurnShard *shard = server->shards->pdata[i];
-      g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new (&shard->lock);
-
+      turn_mutex_lock (&shard->lock);
       allocations += turn_allocation_table_get_size (shard->table);
       add_counter (&to_peer, turn_allocation_table_get_to_peer (shard->table));
       add_counter (&to_client, turn_allocation_table_get_to_client (shard->table));
@@ -111,10 +111,11 @@ handle_get_counters (PosternDBusTurn *skeleton, GDBusMethodInvocation *invocatio
       stats.auth_failures += shard->stats.auth_failures;
       stats.forbidden_peers += shard->stats.forbidden_peers;
       stats.dropped += shard->stats.dropped;
+      turn_mutex_unlock (&shard->lock);
     }
-  g_mutex_lock (&server->pool_lock);
+  turn_mutex_lock (&server->pool_lock);
   ports_free = turn_port_pool_get_n_free (server->pool);
-  g_mutex_unlock (&server->pool_lock);
+  turn_mutex_unlock (&server->pool_lock);
 
   g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{st}"));
   g_variant_builder_add (&builder, "{st}", "allocations", allocations);

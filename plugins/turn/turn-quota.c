@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "turn-quota.h"
 #include "turn-error.h"
+#include "turn-lock.h"
 
 struct _TurnQuota {
   GMutex lock;
@@ -38,10 +39,10 @@ turn_quota_set_limits (TurnQuota *self,
                        guint      total,
                        guint      per_user)
 {
-  g_mutex_lock (&self->lock);
+  turn_mutex_lock (&self->lock);
   self->total_limit = total;
   self->user_limit = per_user;
-  g_mutex_unlock (&self->lock);
+  turn_mutex_unlock (&self->lock);
 }
 
 /* Counts one allocation for @username, or fails with 486. */
@@ -50,48 +51,61 @@ turn_quota_take (TurnQuota    *self,
                  const gchar  *username,
                  GError      **error)
 {
-  g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new (&self->lock);
-  guint user_count = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_user, username));
+  guint user_count;
+  gboolean ok;
 
-  if ((self->total_limit != 0 && self->count >= self->total_limit) ||
-      (self->user_limit != 0 && user_count >= self->user_limit))
+  turn_mutex_lock (&self->lock);
+  user_count = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_user, username));
+  ok = (self->total_limit == 0 || self->count < self->total_limit) &&
+       (self->user_limit == 0 || user_count < self->user_limit);
+  if (ok)
     {
-      g_set_error_literal (error, TURN_ERROR, TURN_ERROR_ALLOCATION_QUOTA_REACHED, "allocation quota reached");
-      return FALSE;
+      g_hash_table_replace (self->per_user, g_strdup (username), GUINT_TO_POINTER (user_count + 1));
+      self->count++;
     }
-  g_hash_table_replace (self->per_user, g_strdup (username), GUINT_TO_POINTER (user_count + 1));
-  self->count++;
-  return TRUE;
+  turn_mutex_unlock (&self->lock);
+  if (!ok)
+    g_set_error_literal (error, TURN_ERROR, TURN_ERROR_ALLOCATION_QUOTA_REACHED, "allocation quota reached");
+  return ok;
 }
 
 void
 turn_quota_release (TurnQuota   *self,
                     const gchar *username)
 {
-  g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new (&self->lock);
-  guint user_count = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_user, username));
+  guint user_count;
 
-  g_return_if_fail (user_count > 0 && self->count > 0);
+  turn_mutex_lock (&self->lock);
+  user_count = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_user, username));
   if (user_count == 1)
     g_hash_table_remove (self->per_user, username);
-  else
+  else if (user_count > 1)
     g_hash_table_replace (self->per_user, g_strdup (username), GUINT_TO_POINTER (user_count - 1));
-  self->count--;
+  if (user_count > 0)
+    self->count--;
+  turn_mutex_unlock (&self->lock);
+  g_return_if_fail (user_count > 0);
 }
 
 guint
 turn_quota_count_user (TurnQuota   *self,
                        const gchar *username)
 {
-  g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new (&self->lock);
+  guint count;
 
-  return GPOINTER_TO_UINT (g_hash_table_lookup (self->per_user, username));
+  turn_mutex_lock (&self->lock);
+  count = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_user, username));
+  turn_mutex_unlock (&self->lock);
+  return count;
 }
 
 guint
 turn_quota_count (TurnQuota *self)
 {
-  g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new (&self->lock);
+  guint count;
 
-  return self->count;
+  turn_mutex_lock (&self->lock);
+  count = self->count;
+  turn_mutex_unlock (&self->lock);
+  return count;
 }

@@ -8,6 +8,7 @@
 
 #include "turn-channel-data.h"
 #include "turn-error.h"
+#include "turn-lock.h"
 #include "turn-send-batch.h"
 
 #define RELAY_BATCH 64
@@ -98,9 +99,9 @@ turn_relay_bind (TurnServer          *server,
       gboolean taken;
       int saved;
 
-      g_mutex_lock (&server->pool_lock);
+      turn_mutex_lock (&server->pool_lock);
       taken = take_port (server->pool, mode, token, now, &port, error);
-      g_mutex_unlock (&server->pool_lock);
+      turn_mutex_unlock (&server->pool_lock);
       if (!taken)
         return -1;
       *bound = *ip;

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "turn-listener.h"
+#include "turn-lock.h"
 #include "turn-relay.h"
 #include "turn-reuseport.h"
 
@@ -74,14 +75,14 @@ void
 turn_server_lock_all (TurnServer *self)
 {
   for (guint i = 0; i < self->shards->len; i++)
-    g_mutex_lock (&((TurnShard *) self->shards->pdata[i])->lock);
+    turn_mutex_lock (&((TurnShard *) self->shards->pdata[i])->lock);
 }
 
 void
 turn_server_unlock_all (TurnServer *self)
 {
   for (guint i = self->shards->len; i > 0; i--)
-    g_mutex_unlock (&((TurnShard *) self->shards->pdata[i - 1])->lock);
+    turn_mutex_unlock (&((TurnShard *) self->shards->pdata[i - 1])->lock);
 }
 
 /* Shard i gives out ids i + 1, i + 1 + n, ... */
@@ -98,9 +99,9 @@ void
 turn_server_release_port (TurnServer *self,
                           guint16     port)
 {
-  g_mutex_lock (&self->pool_lock);
+  turn_mutex_lock (&self->pool_lock);
   turn_port_pool_release (self->pool, port);
-  g_mutex_unlock (&self->pool_lock);
+  turn_mutex_unlock (&self->pool_lock);
 }
 
 static gboolean
@@ -113,13 +114,13 @@ tick (gpointer user_data)
     {
       TurnShard *shard = self->shards->pdata[i];
 
-      g_mutex_lock (&shard->lock);
+      turn_mutex_lock (&shard->lock);
       turn_allocation_table_expire (shard->table, now);
-      g_mutex_unlock (&shard->lock);
+      turn_mutex_unlock (&shard->lock);
     }
-  g_mutex_lock (&self->pool_lock);
+  turn_mutex_lock (&self->pool_lock);
   turn_port_pool_expire (self->pool, now);
-  g_mutex_unlock (&self->pool_lock);
+  turn_mutex_unlock (&self->pool_lock);
   return G_SOURCE_CONTINUE;
 }
 
@@ -276,9 +277,9 @@ turn_server_apply (TurnServer    *self,
                            "relay-threads cannot change on reload; restart posternd");
       return FALSE;
     }
-  g_mutex_lock (&self->pool_lock);
+  turn_mutex_lock (&self->pool_lock);
   ok = turn_port_pool_set_range (self->pool, settings->first_port, settings->last_port, error);
-  g_mutex_unlock (&self->pool_lock);
+  turn_mutex_unlock (&self->pool_lock);
   if (!ok)
     return FALSE;
   turn_quota_set_limits (self->quota, settings->total_quota, settings->user_quota);
