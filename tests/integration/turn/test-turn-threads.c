@@ -320,6 +320,7 @@ test_dbus_across_threads (void)
   g_assert_cmpuint (listed_id (d, p[1].c, NULL), ==, 0);
   g_assert_cmpuint (turn_test_client_request (p[1].c, POSTERN_STUN_METHOD_REFRESH, NULL, NULL), ==, 437);
 
+  turn_test_client_free (p[1].c);
   p[1] = p[2];
   relay_all (d, p, 2, peer_fd, peer_port, "after");
   turn_test_client_free (p[0].c);
