@@ -269,12 +269,16 @@ relay_all (PosternTestDaemon *d, Placed *p, guint n, gint peer_fd, guint16 peer_
 }
 
 /* Clients on three threads relay both ways, each through its own relay
- * socket; the counters add up over the threads. */
+ * socket; the counters add up over the threads; a reload that changes the
+ * thread count is refused and changes nothing. */
 static void
 test_relay_across_threads (void)
 {
   guint16 port, peer_port;
   g_autoptr(PosternTestDaemon) d = start (&port, "");
+  g_autofree gchar *dropin = NULL;
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
   gint peer_fd = peer_socket (&peer_port);
   Placed p[3];
 
@@ -285,6 +289,14 @@ test_relay_across_threads (void)
   relay_all (d, p, 3, peer_fd, peer_port, "two");
   g_assert_cmpuint (turn_test_counter (d, "packets-to-peer"), ==, 6);
   g_assert_cmpuint (turn_test_counter (d, "packets-to-client"), ==, 6);
+
+  /* the thread count needs a restart: the reload is refused, relaying goes on */
+  dropin = g_strdup_printf ("[turn]\nlisten = 127.0.0.1:%u\nrealm = " TURN_TEST_REALM "\n"
+                            "allowed-peers = 127.0.0.1/32\nrelay-threads = %u\n", port, THREADS - 1);
+  postern_test_daemon_write_dropin (d, "30-turn.conf", dropin);
+  g_assert_cmpint (postern_test_ctl (d, &out, &err, "reload", NULL), !=, 0);
+  g_assert_true (postern_test_daemon_wait_log (d, "relay-threads cannot change on reload"));
+  relay_all (d, p, 3, peer_fd, peer_port, "three");
   g_assert_cmpuint (turn_test_counter (d, "allocations"), ==, 3);
   free_placed (p, 3);
   close (peer_fd);
