@@ -61,11 +61,13 @@ delete_allocation (PosternTestDaemon *d, guint64 id)
 static gchar *
 client_text (TurnTestClient *c)
 {
-  struct sockaddr_in sa;
-  socklen_t len = sizeof sa;
+  struct sockaddr_storage ss;
+  socklen_t len = sizeof ss;
 
-  g_assert_cmpint (getsockname (c->fd, (struct sockaddr *) &sa, &len), ==, 0);
-  return g_strdup_printf ("127.0.0.1:%u", ntohs (sa.sin_port));
+  g_assert_cmpint (getsockname (c->fd, (struct sockaddr *) &ss, &len), ==, 0);
+  if (ss.ss_family == AF_INET6)
+    return g_strdup_printf ("[::1]:%u", ntohs (((struct sockaddr_in6 *) &ss)->sin6_port));
+  return g_strdup_printf ("127.0.0.1:%u", ntohs (((struct sockaddr_in *) &ss)->sin_port));
 }
 
 /* The id of @c's allocation in the D-Bus list (of every shard), 0 if none;
@@ -104,14 +106,14 @@ count_listed (PosternTestDaemon *d)
 /* Clients on @n different relay threads: a scout allocation (user
  * "scout") tells each new client's thread, then goes away. */
 static void
-place_clients (PosternTestDaemon *d, guint16 port, Placed *out, guint n)
+place_clients_on (PosternTestDaemon *d, const gchar *server_ip, guint16 port, Placed *out, guint n)
 {
   gboolean seen[THREADS] = { FALSE };
   guint found = 0;
 
   for (guint tries = 0; tries < MAX_TRIES && found < n; tries++)
     {
-      TurnTestClient *c = turn_test_client_new ("127.0.0.1", port);
+      TurnTestClient *c = turn_test_client_new (server_ip, port);
       guint64 id;
       guint shard;
 
@@ -131,6 +133,12 @@ place_clients (PosternTestDaemon *d, guint16 port, Placed *out, guint n)
       g_test_message ("client %u on relay thread %u", found, shard);
     }
   g_assert_cmpuint (found, ==, n);
+}
+
+static void
+place_clients (PosternTestDaemon *d, guint16 port, Placed *out, guint n)
+{
+  place_clients_on (d, "127.0.0.1", port, out, n);
 }
 
 static void
@@ -378,6 +386,27 @@ test_late_joiner (void)
   g_assert_cmpint (postern_test_daemon_stop (d), ==, 0);
 }
 
+/* The group on an IPv6 address spreads clients too (the steering program
+ * reads the IPv6 header). */
+static void
+test_ipv6_listener (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PosternTestDaemon) d = postern_test_daemon_new (g_getenv ("POSTERN_TEST_TURN_PLUGIN_DIR"));
+  guint16 port = turn_test_free_udp_port ();
+  g_autofree gchar *dropin = g_strdup_printf ("[turn]\nlisten = [::1]:%u\nrealm = " TURN_TEST_REALM "\n"
+                                              "relay-ip = 127.0.0.1\nrelay-threads = %u\n", port, THREADS);
+  Placed p[3];
+
+  postern_test_daemon_write_dropin (d, "30-turn.conf", dropin);
+  g_assert_true (postern_test_daemon_start (d, &error));
+  g_assert_no_error (error);
+  turn_test_add_user (d, "scout", "scout-pw");
+  place_clients_on (d, "::1", port, p, 3);
+  free_placed (p, 3);
+  g_assert_cmpint (postern_test_daemon_stop (d), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -386,5 +415,6 @@ main (int argc, char **argv)
   g_test_add_func ("/turn/threads/relay", test_relay_across_threads);
   g_test_add_func ("/turn/threads/dbus", test_dbus_across_threads);
   g_test_add_func ("/turn/threads/late-joiner", test_late_joiner);
+  g_test_add_func ("/turn/threads/ipv6", test_ipv6_listener);
   return g_test_run ();
 }
