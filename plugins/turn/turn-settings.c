@@ -37,8 +37,8 @@ const PosternConfigKey turn_config_keys[] = {
   { "max-bps", POSTERN_CONFIG_TYPE_INTEGER, "0", "Bytes per second per allocation, each way (0: unlimited)",
     0, G_GINT64_CONSTANT (1000000000000) },
   { "relay-threads", POSTERN_CONFIG_TYPE_INTEGER, "0",
-    "Relay threads, each with its own listening socket (SO_REUSEPORT) and allocations (0: one per CPU posternd may run on); "
-    "cannot change on reload", 0, TURN_MAX_RELAY_THREADS },
+    "Relay threads, each with its own listening socket (SO_REUSEPORT) and allocations "
+    "(0: one per CPU posternd may run on); cannot change on reload", 0, TURN_MAX_RELAY_THREADS },
   { "nonce-lifetime", POSTERN_CONFIG_TYPE_DURATION, "600", "Seconds a NONCE stays valid", 1, 86400 },
   { "legacy-channels", POSTERN_CONFIG_TYPE_BOOLEAN, "false",
     "Also accept RFC 5766 channel numbers 0x5000-0x7FFF (coturn's turnutils_uclient picks from 0x4000-0x7FFF); "
