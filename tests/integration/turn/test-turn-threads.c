@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Several relay threads: clients handed to different threads (the
  * SO_REUSEPORT group's steering hashes the source) relay, share one quota
- * and show up in one D-Bus list; nobody else can join the group. Shard i gives out allocation ids i + 1, i + 1 + THREADS,
- * ..., which is how a test tells the threads apart. */
+ * and show up in one D-Bus list; nobody else can join the group. Shard i
+ * gives out allocation ids i + 1, i + 1 + THREADS, ..., which is how a test
+ * tells the threads apart. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
