@@ -1,8 +1,8 @@
 #!/bin/sh
 # TURN relay: posternd's turn plugin against coturn's turnserver in one
 # run, relay runs alternating between the two (the shared machine's load
-# drifts; medians over the rounds). Both servers are pinned to one core,
-# the clients
+# drifts; medians over the rounds). Per-packet cost: both servers with one
+# relay thread, pinned to one core, the clients
 # (turnutils_uclient, turnutils_peer as the echo peer, the allocation
 # holder) to the other. Loopback only. Per server and payload size: echoed
 # messages per second, the server's CPU per echoed message (each crosses
@@ -10,18 +10,23 @@
 # kernel dropped datagrams (server listen socket, peer, relay sockets, other
 # = the clients' sockets); then the server's RSS growth per live allocation
 # (hold-allocations.py; its sockets use 127.0.x.y source addresses, still
-# loopback). Prints a table and the Postern/coturn ratios.
+# loopback). Then throughput with every core: both servers with their
+# default threads, nothing pinned, two unpaced uclient processes (echoed
+# messages per second and CPU per message). Prints a table and the
+# Postern/coturn ratios.
 # uclient is paced (-z, milliseconds between a client's messages): unpaced,
 # the clients cannot drain their own sockets and the kernel drops echoes
 # there (the @other column) whichever server relays, so a zero-loss
 # comparison needs a rate the clients keep up with.
 # Usage: run-bench.sh [messages-per-client] [allocations] [interval-ms] [rounds]
+#                     [unpaced-messages-per-client]
 # (POSTERND, TURN_PLUGIN_DIR, HOLD_ALLOCATIONS from meson)
 set -eu
 messages=${1:-2000}
 allocations=${2:-10000}
 interval=${3:-5}
 rounds=${4:-3}
+unpaced_messages=${5:-20000}
 clients=10
 . "$(dirname "$0")/../bench-lib.sh"
 bench_init turn
@@ -30,12 +35,15 @@ user=bench
 password=bench-pw
 realm=bench.realm
 # Relay ports below the ephemeral range, so relays never collide with
-# client sockets; room for every allocation plus uclient's, one range per
-# server (both run at once).
-postern_min=20000
-postern_max=$((postern_min + allocations + 999))
-coturn_max=$((postern_min - 1))
-coturn_min=$((coturn_max - allocations - 999))
+# client sockets, and below the integration tests' relay ranges
+# (20000-31999, tests/integration/turn), so a bench and the tests can run
+# at once. 10,000 allocations do not fit twice below 20000: the ranges
+# overlap at their ends, which only the memory runs reach, one server at a
+# time (and either server skips a port in use).
+postern_max=19999
+postern_min=$((postern_max - allocations - 999))
+coturn_min=1100
+coturn_max=$((coturn_min + allocations + 999))
 # One socket per held allocation on each side.
 ulimit -n $((allocations * 2 + 1000)) 2>/dev/null || true
 
@@ -43,8 +51,8 @@ udp_drops() { # host-wide UDP receive-buffer drops (any socket: server, peer or 
   awk '$1 == "Udp:" && $2 ~ /^[0-9]+$/ { print $6 }' /proc/net/snmp
 }
 
-port_drops() { # port: receive-buffer drops of the 127.0.0.1:PORT socket
-  awk -v a="0100007F:$(printf '%04X' "$1")" '$2 == a { print $NF; found = 1 } END { if (!found) print 0 }' /proc/net/udp
+port_drops() { # port: receive-buffer drops of the 127.0.0.1:PORT sockets (one per relay thread)
+  awk -v a="0100007F:$(printf '%04X' "$1")" '$2 == a { sum += $NF } END { print sum + 0 }' /proc/net/udp
 }
 
 relay_drops() { # lo hi: receive-buffer drops summed over the sockets bound to relay ports
@@ -63,24 +71,36 @@ taskset -c "$client_cpu" turnutils_peer -L 127.0.0.1 -p "$peer_port" > /dev/null
 pids="$pids $!"
 wait_for_udp "$peer_port"
 
-relay_run() { # name pid port size relay-min relay-max
+relay_run() { # name pid port size relay-min relay-max client-cpus uclients interval messages
   before=$(cpu_ns "$2")
   drops_before=$(udp_drops)
   listen_before=$(port_drops "$3")
   peer_before=$(port_drops "$peer_port")
   relay_before=$(relay_drops "$5" "$6")
   start=$(date +%s.%N)
-  taskset -c "$client_cpu" turnutils_uclient -p "$3" -e 127.0.0.1 -r "$peer_port" -u "$user" -w "$password" \
-    -m "$clients" -n "$messages" -l "$4" -z "$interval" 127.0.0.1 > "$work/uclient-$1-$4.log" 2>&1 || true
+  uclients=""
+  for u in $(seq "$8"); do
+    taskset -c "$7" turnutils_uclient -p "$3" -e 127.0.0.1 -r "$peer_port" -u "$user" -w "$password" \
+      -m "$clients" -n "${10}" -l "$4" -z "$9" 127.0.0.1 > "$work/uclient-$1-$4-$u.log" 2>&1 &
+    uclients="$uclients $!"
+  done
+  for u in $uclients; do wait "$u" || true; done
   end=$(date +%s.%N)
   after=$(cpu_ns "$2")
   drops=$(($(udp_drops) - drops_before))
   listen_drops=$(($(port_drops "$3") - listen_before))
   peer_drops=$(($(port_drops "$peer_port") - peer_before))
   relay_drops=$(($(relay_drops "$5" "$6") - relay_before))
-  sent=$(sed -n 's/.*start_mclient: tot_send_msgs=\([0-9]*\), tot_recv_msgs=.*/\1/p' "$work/uclient-$1-$4.log" | tail -1)
-  recv=$(sed -n 's/.*start_mclient: tot_send_msgs=[0-9]*, tot_recv_msgs=\([0-9]*\).*/\1/p' "$work/uclient-$1-$4.log" | tail -1)
-  awk -v n="$1" -v l="$4" -v s="${sent:-0}" -v r="${recv:-0}" -v t0="$start" -v t1="$end" \
+  sent=0
+  recv=0
+  for u in $(seq "$8"); do
+    log="$work/uclient-$1-$4-$u.log"
+    s=$(sed -n 's/.*start_mclient: tot_send_msgs=\([0-9]*\), tot_recv_msgs=.*/\1/p' "$log" | tail -1)
+    r=$(sed -n 's/.*start_mclient: tot_send_msgs=[0-9]*, tot_recv_msgs=\([0-9]*\).*/\1/p' "$log" | tail -1)
+    sent=$((sent + ${s:-0}))
+    recv=$((recv + ${r:-0}))
+  done
+  awk -v n="$1" -v l="$4" -v s="$sent" -v r="$recv" -v t0="$start" -v t1="$end" \
       -v c="$((after - before))" -v d="$drops" -v ld="$listen_drops" -v pd="$peer_drops" -v rd="$relay_drops" 'BEGIN {
     loss = (s > 0 ? 100 * (s - r) / s : 100)
     printf "%s %s %d %d %.2f %.0f %.2f %.3f %d %d %d %d %d\n", n, l, s, r, loss, r / (t1 - t0),
@@ -94,15 +114,9 @@ hold_run() { # name pid port
   echo "$1 $line" >> "$work/memory.results"
 }
 
-# posternd with only the turn plugin, on a private bus.
-mkdir -p "$work/conf.d" "$work/state"
-dbus-daemon --session --nofork --print-address=1 > "$work/bus" 2>/dev/null &
-pids="$pids $!"
-for _ in $(seq 100); do [ -s "$work/bus" ] && break; sleep 0.05; done
-key=$(printf '%s:%s:%s' "$user" "$realm" "$password" | md5sum | cut -d' ' -f1)
-(umask 077; printf '%s:0x%s\n' "$user" "$key" > "$work/turn-users")
-p1=$(free_udp_port)
-cat > "$work/conf.d/30-turn.conf" <<EOF
+start_postern() { # relay-threads: posternd with only the turn plugin; sets postern_pid, p1
+  p1=$(free_udp_port)
+  cat > "$work/conf.d/30-turn.conf" <<EOF
 [turn]
 listen = 127.0.0.1:$p1
 realm = $realm
@@ -111,35 +125,63 @@ relay-ip = 127.0.0.1
 relay-ports = $postern_min-$postern_max
 allowed-peers = 127.0.0.1/32
 legacy-channels = true
+relay-threads = $1
 EOF
-"$POSTERND" --confdirs "$work/conf.d" --plugin-dir "$TURN_PLUGIN_DIR" --state-dir "$work/state" \
-  --bus "$(head -1 "$work/bus")" 2> "$work/posternd.log" &
-postern_pid=$!
-pids="$pids $postern_pid"
-wait_for_udp "$p1"
+  "$POSTERND" --confdirs "$work/conf.d" --plugin-dir "$TURN_PLUGIN_DIR" --state-dir "$work/state" \
+    --bus "$(head -1 "$work/bus")" 2>> "$work/posternd.log" &
+  postern_pid=$!
+  pids="$pids $postern_pid"
+  wait_for_udp "$p1"
+}
 
-# coturn on loopback only, one relay thread, its own database and log.
-mkdir -p "$work/coturn"
-p2=$(free_udp_port)
-turnserver -n --no-tls --no-dtls --no-cli -L 127.0.0.1 --listening-port "$p2" --relay-ip 127.0.0.1 \
-  --allow-loopback-peers --allowed-peer-ip 127.0.0.1 --user "$user:$password" --realm "$realm" --lt-cred-mech \
-  --min-port "$coturn_min" --max-port "$coturn_max" --relay-threads 1 --userdb "$work/coturn/turndb" \
-  --pidfile "$work/coturn/pid" --log-file "$work/coturn/turnserver.log" --no-stdout-log > /dev/null 2>&1 &
-coturn_pid=$!
-pids="$pids $coturn_pid"
-wait_for_udp "$p2"
+start_coturn() { # turnserver options...: coturn on loopback only; sets coturn_pid, p2
+  p2=$(free_udp_port)
+  mkdir -p "$work/coturn-$p2"
+  turnserver -n --no-tls --no-dtls --no-cli -L 127.0.0.1 --listening-port "$p2" --relay-ip 127.0.0.1 \
+    --allow-loopback-peers --allowed-peer-ip 127.0.0.1 --user "$user:$password" --realm "$realm" --lt-cred-mech \
+    --min-port "$coturn_min" --max-port "$coturn_max" --userdb "$work/coturn-$p2/turndb" "$@" \
+    --pidfile "$work/coturn-$p2/pid" --log-file "$work/coturn-$p2/turnserver.log" --no-stdout-log \
+    > /dev/null 2>&1 &
+  coturn_pid=$!
+  pids="$pids $coturn_pid"
+  wait_for_udp "$p2"
+}
+
+mkdir -p "$work/conf.d" "$work/state"
+dbus-daemon --session --nofork --print-address=1 > "$work/bus" 2>/dev/null &
+pids="$pids $!"
+for _ in $(seq 100); do [ -s "$work/bus" ] && break; sleep 0.05; done
+key=$(printf '%s:%s:%s' "$user" "$realm" "$password" | md5sum | cut -d' ' -f1)
+(umask 077; printf '%s:0x%s\n' "$user" "$key" > "$work/turn-users")
+
+# Like for like per packet: one relay thread each, every thread of both
+# servers on one core, the clients on the other.
+start_postern 1
+start_coturn --relay-threads 1
 taskset -apc "$server_cpu" "$postern_pid" > /dev/null  # every thread
 taskset -apc "$server_cpu" "$coturn_pid" > /dev/null
 
 for _ in $(seq "$rounds"); do
   for size in 160 1200; do
-    relay_run postern "$postern_pid" "$p1" "$size" "$postern_min" "$postern_max"
-    relay_run coturn "$coturn_pid" "$p2" "$size" "$coturn_min" "$coturn_max"
+    relay_run postern "$postern_pid" "$p1" "$size" "$postern_min" "$postern_max" "$client_cpu" 1 "$interval" "$messages"
+    relay_run coturn "$coturn_pid" "$p2" "$size" "$coturn_min" "$coturn_max" "$client_cpu" 1 "$interval" "$messages"
   done
 done
 hold_run postern "$postern_pid" "$p1"
 kill "$postern_pid"
 hold_run coturn "$coturn_pid" "$p2"
+kill "$coturn_pid"
+
+# Throughput on every core: each server with its default threads (Postern
+# one per CPU, coturn its own default), nothing pinned, two unpaced uclient
+# processes at once.
+all_cpus="0-$(($(nproc) - 1))"
+start_postern 0
+start_coturn
+for _ in $(seq "$rounds"); do
+  relay_run postern-mt "$postern_pid" "$p1" 160 "$postern_min" "$postern_max" "$all_cpus" 2 0 "$unpaced_messages"
+  relay_run coturn-mt "$coturn_pid" "$p2" 160 "$coturn_min" "$coturn_max" "$all_cpus" 2 0 "$unpaced_messages"
+done
 
 echo "uclient: $clients clients x $messages messages, channels, long-term credentials, -z $interval, $rounds rounds"
 awk 'BEGIN { printf "%-8s %5s %8s %8s %7s %10s %15s %8s %10s %8s %8s %8s %8s\n", "server", "bytes", "sent", "echoed", "loss%",
@@ -169,3 +211,13 @@ sort -k1,1 -k2,2n -k7,7g "$work/relay.results" |
                if (med["coturn" SUBSEP size] > 0)
                  printf "ratio postern/coturn CPU per echoed message, %d bytes: %.2f (target <= 0.50)\n",
                         size, med["postern" SUBSEP size] / med["coturn" SUBSEP size] } }'
+median() { # field name: the median of FIELD over NAME's runs
+  awk -v f="$1" -v n="$2" '$1 == n { print $f }' "$work/relay.results" | sort -g |
+    awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+for name in postern-mt coturn-mt; do
+  loss=$(awk -v n="$name" '$1 == n { s += $3; r += $4 } END { printf "%.2f", (s > 0 ? 100 * (s - r) / s : 100) }' \
+         "$work/relay.results")
+  echo "median $name unpinned, 160 bytes, 2x$clients clients x $unpaced_messages messages unpaced: $(median 6 "$name") echoed/s," \
+       "$(median 7 "$name") us CPU per echoed message, loss $loss%"
+done

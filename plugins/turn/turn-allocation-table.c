@@ -14,10 +14,9 @@ struct _TurnAllocationTable {
   GHashTable *by_id;           /* guint64* -> TurnAllocation*, owns the allocations */
   GHashTable *by_five_tuple;   /* TurnFiveTuple* -> TurnAllocation* */
   GHashTable *by_relayed;      /* TurnAddr* -> TurnAllocation* */
-  GHashTable *per_user;        /* gchar* -> count */
-  guint total_quota;
-  guint user_quota;
+  TurnQuota *quota;            /* shared with the other relay threads' tables, or NULL */
   guint64 next_id;
+  guint64 id_stride;
   TurnCounter to_peer;
   TurnCounter to_client;
   TurnAllocationRemovedFunc removed;
@@ -77,8 +76,7 @@ allocation_free (gpointer data)
 }
 
 TurnAllocationTable *
-turn_allocation_table_new (guint                     total_quota,
-                           guint                     user_quota,
+turn_allocation_table_new (TurnQuota                *quota,
                            TurnAllocationRemovedFunc removed,
                            gpointer                  user_data)
 {
@@ -87,10 +85,9 @@ turn_allocation_table_new (guint                     total_quota,
   self->by_id = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, allocation_free);
   self->by_five_tuple = g_hash_table_new (five_tuple_hash, five_tuple_equal);
   self->by_relayed = g_hash_table_new (addr_hash, addr_equal);
-  self->per_user = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->total_quota = total_quota;
-  self->user_quota = user_quota;
+  self->quota = quota;
   self->next_id = 1;
+  self->id_stride = 1;
   self->removed = removed;
   self->removed_data = user_data;
   return self;
@@ -132,18 +129,19 @@ turn_allocation_table_free (TurnAllocationTable *self)
   g_hash_table_unref (self->by_id);
   g_hash_table_unref (self->by_five_tuple);
   g_hash_table_unref (self->by_relayed);
-  g_hash_table_unref (self->per_user);
   g_free (self);
 }
 
-/* 0 means unlimited. Live allocations above a lowered quota stay. */
+/* Ids @first, @first + @stride, ...: tables of several relay threads give
+ * out disjoint ids, and an id tells which table holds it. */
 void
-turn_allocation_table_set_quotas (TurnAllocationTable *self,
-                                  guint                total_quota,
-                                  guint                user_quota)
+turn_allocation_table_set_ids (TurnAllocationTable *self,
+                               guint64              first,
+                               guint64              stride)
 {
-  self->total_quota = total_quota;
-  self->user_quota = user_quota;
+  g_return_if_fail (first >= 1 && stride >= 1);
+  self->next_id = first;
+  self->id_stride = stride;
 }
 
 TurnAllocation *
@@ -157,7 +155,6 @@ turn_allocation_table_create (TurnAllocationTable  *self,
                               GError              **error)
 {
   TurnAllocation *alloc;
-  guint user_count;
 
   g_return_val_if_fail (username != NULL, NULL);
   g_return_val_if_fail (n_relayed >= 1 && n_relayed <= TURN_MAX_RELAYED, NULL);
@@ -168,13 +165,6 @@ turn_allocation_table_create (TurnAllocationTable  *self,
                            "an allocation exists for this 5-tuple");
       return NULL;
     }
-  user_count = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_user, username));
-  if ((self->total_quota != 0 && g_hash_table_size (self->by_id) >= self->total_quota) ||
-      (self->user_quota != 0 && user_count >= self->user_quota))
-    {
-      g_set_error_literal (error, TURN_ERROR, TURN_ERROR_ALLOCATION_QUOTA_REACHED, "allocation quota reached");
-      return NULL;
-    }
   for (guint i = 0; i < n_relayed; i++)
     if (g_hash_table_contains (self->by_relayed, &relayed[i]))
       {
@@ -182,9 +172,12 @@ turn_allocation_table_create (TurnAllocationTable  *self,
                              "the relayed address belongs to another allocation");
         return NULL;
       }
+  if (self->quota != NULL && !turn_quota_take (self->quota, username, error))
+    return NULL;
 
   alloc = g_new0 (TurnAllocation, 1);
-  alloc->id = self->next_id++;
+  alloc->id = self->next_id;
+  self->next_id += self->id_stride;
   alloc->five_tuple = *five_tuple;
   memcpy (alloc->relayed, relayed, n_relayed * sizeof (TurnAddr));
   alloc->n_relayed = n_relayed;
@@ -197,7 +190,6 @@ turn_allocation_table_create (TurnAllocationTable  *self,
   g_hash_table_insert (self->by_five_tuple, &alloc->five_tuple, alloc);
   for (guint i = 0; i < n_relayed; i++)
     g_hash_table_insert (self->by_relayed, &alloc->relayed[i], alloc);
-  g_hash_table_replace (self->per_user, g_strdup (username), GUINT_TO_POINTER (user_count + 1));
   return alloc;
 }
 
@@ -229,8 +221,6 @@ turn_allocation_table_remove (TurnAllocationTable *self,
                               TurnAllocation      *alloc,
                               TurnRemovalReason    reason)
 {
-  guint user_count;
-
   g_return_if_fail (alloc->table == self);
 
   if (alloc->removing)
@@ -239,11 +229,8 @@ turn_allocation_table_remove (TurnAllocationTable *self,
   if (self->removed != NULL)
     self->removed (self, alloc, reason, self->removed_data);
 
-  user_count = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_user, alloc->username));
-  if (user_count <= 1)
-    g_hash_table_remove (self->per_user, alloc->username);
-  else
-    g_hash_table_replace (self->per_user, g_strdup (alloc->username), GUINT_TO_POINTER (user_count - 1));
+  if (self->quota != NULL)
+    turn_quota_release (self->quota, alloc->username);
   for (guint i = 0; i < alloc->n_relayed; i++)
     g_hash_table_remove (self->by_relayed, &alloc->relayed[i]);
   g_hash_table_remove (self->by_five_tuple, &alloc->five_tuple);
@@ -294,13 +281,6 @@ guint
 turn_allocation_table_get_size (TurnAllocationTable *self)
 {
   return g_hash_table_size (self->by_id);
-}
-
-guint
-turn_allocation_table_count_user (TurnAllocationTable *self,
-                                  const gchar         *username)
-{
-  return GPOINTER_TO_UINT (g_hash_table_lookup (self->per_user, username));
 }
 
 const TurnCounter *

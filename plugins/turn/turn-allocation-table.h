@@ -2,6 +2,7 @@
 #pragma once
 
 #include "turn-addr.h"
+#include "turn-quota.h"
 
 G_BEGIN_DECLS
 
@@ -70,14 +71,13 @@ typedef void (*TurnAllocationRemovedFunc) (TurnAllocationTable *table,
                                            TurnRemovalReason    reason,
                                            gpointer             user_data);
 
-TurnAllocationTable *turn_allocation_table_new          (guint                      total_quota,
-                                                         guint                      user_quota,
+TurnAllocationTable *turn_allocation_table_new          (TurnQuota                 *quota,
                                                          TurnAllocationRemovedFunc  removed,
                                                          gpointer                   user_data);
 void                 turn_allocation_table_free         (TurnAllocationTable       *self);
-void                 turn_allocation_table_set_quotas   (TurnAllocationTable       *self,
-                                                         guint                      total_quota,
-                                                         guint                      user_quota);
+void                 turn_allocation_table_set_ids      (TurnAllocationTable       *self,
+                                                         guint64                    first,
+                                                         guint64                    stride);
 TurnAllocation      *turn_allocation_table_create       (TurnAllocationTable       *self,
                                                          const TurnFiveTuple       *five_tuple,
                                                          const gchar               *username,
@@ -99,8 +99,6 @@ guint                turn_allocation_table_expire       (TurnAllocationTable    
                                                          gint64                     now);
 GPtrArray           *turn_allocation_table_list         (TurnAllocationTable       *self);
 guint                turn_allocation_table_get_size     (TurnAllocationTable       *self);
-guint                turn_allocation_table_count_user   (TurnAllocationTable       *self,
-                                                         const gchar               *username);
 const TurnCounter   *turn_allocation_table_get_to_peer  (TurnAllocationTable       *self);
 const TurnCounter   *turn_allocation_table_get_to_client (TurnAllocationTable      *self);
 

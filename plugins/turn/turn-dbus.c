@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "turn-dbus.h"
 
+#include "turn-lock.h"
 #include "turn-users-file.h"
 
 static void
@@ -16,16 +17,11 @@ relayed_text (const TurnAllocation *alloc, GString *out)
     }
 }
 
-static gboolean
-handle_list_allocations (PosternDBusTurn *skeleton, GDBusMethodInvocation *invocation, gpointer user_data)
+static void
+add_allocations (GVariantBuilder *builder, TurnAllocationTable *table, gint64 now)
 {
-  TurnServer *server = user_data;
-  g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new (&server->lock);
-  g_autoptr(GPtrArray) all = turn_allocation_table_list (server->table);
-  GVariantBuilder builder;
-  gint64 now = turn_server_now ();
+  g_autoptr(GPtrArray) all = turn_allocation_table_list (table);
 
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(tsssxxttttuu)"));
   for (guint i = 0; i < all->len; i++)
     {
       TurnAllocation *alloc = all->pdata[i];
@@ -34,12 +30,30 @@ handle_list_allocations (PosternDBusTurn *skeleton, GDBusMethodInvocation *invoc
       g_autofree gchar *user = g_utf8_make_valid (alloc->username, -1);
 
       relayed_text (alloc, relayed);
-      g_variant_builder_add (&builder, "(tsssxxttttuu)", alloc->id,
+      g_variant_builder_add (builder, "(tsssxxttttuu)", alloc->id,
                              turn_addr_to_string (&alloc->five_tuple.client, client), relayed->str, user,
                              now - alloc->created, MAX (0, alloc->expires - now),
                              alloc->to_peer.packets, alloc->to_peer.bytes,
                              alloc->to_client.packets, alloc->to_client.bytes,
                              turn_allocation_get_n_permissions (alloc), turn_allocation_get_n_channels (alloc));
+    }
+}
+
+/* Every shard in turn, each under its own lock. */
+static gboolean
+handle_list_allocations (PosternDBusTurn *skeleton, GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  TurnServer *server = user_data;
+  GVariantBuilder builder;
+  gint64 now = turn_server_now ();
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(tsssxxttttuu)"));
+  for (guint i = 0; i < server->shards->len; i++)
+    {
+      TurnShard *shard = server->shards->pdata[i];
+      turn_mutex_lock (&shard->lock);
+      add_allocations (&builder, shard->table, now);
+      turn_mutex_unlock (&shard->lock);
     }
   postern_dbus_turn_complete_list_allocations (skeleton, invocation, g_variant_builder_end (&builder));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -50,40 +64,70 @@ handle_delete_allocation (PosternDBusTurn *skeleton, GDBusMethodInvocation *invo
                           gpointer user_data)
 {
   TurnServer *server = user_data;
-  g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new (&server->lock);
-  TurnAllocation *alloc = turn_allocation_table_lookup_id (server->table, id);
+  TurnShard *shard = turn_server_shard_for_id (server, id);
+  TurnAllocation *alloc = NULL;
 
-  if (alloc == NULL)
+  if (shard != NULL)
     {
-      g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
-                                             "no allocation %" G_GUINT64_FORMAT, id);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
+      turn_mutex_lock (&shard->lock);
+      alloc = turn_allocation_table_lookup_id (shard->table, id);
+      if (alloc != NULL)
+        turn_allocation_table_remove (shard->table, alloc, TURN_REMOVED_DELETED);
+      turn_mutex_unlock (&shard->lock);
     }
-  turn_allocation_table_remove (server->table, alloc, TURN_REMOVED_DELETED);
-  postern_dbus_turn_complete_delete_allocation (skeleton, invocation);
+  if (alloc == NULL)
+    g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+                                           "no allocation %" G_GUINT64_FORMAT, id);
+  else
+    postern_dbus_turn_complete_delete_allocation (skeleton, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+static void
+add_counter (TurnCounter *sum, const TurnCounter *c)
+{
+  sum->packets += c->packets;
+  sum->bytes += c->bytes;
+}
+
+/* Sums over the shards, each read under its lock. */
 static gboolean
 handle_get_counters (PosternDBusTurn *skeleton, GDBusMethodInvocation *invocation, gpointer user_data)
 {
   TurnServer *server = user_data;
-  g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new (&server->lock);
-  const TurnCounter *to_peer = turn_allocation_table_get_to_peer (server->table);
-  const TurnCounter *to_client = turn_allocation_table_get_to_client (server->table);
+  TurnCounter to_peer = { 0 }, to_client = { 0 };
+  TurnStats stats = { 0 };
+  guint64 allocations = 0, ports_free;
   GVariantBuilder builder;
 
+  for (guint i = 0; i < server->shards->len; i++)
+    {
+      TurnShard *shard = server->shards->pdata[i];
+      turn_mutex_lock (&shard->lock);
+      allocations += turn_allocation_table_get_size (shard->table);
+      add_counter (&to_peer, turn_allocation_table_get_to_peer (shard->table));
+      add_counter (&to_client, turn_allocation_table_get_to_client (shard->table));
+      stats.allocations_created += shard->stats.allocations_created;
+      stats.auth_failures += shard->stats.auth_failures;
+      stats.forbidden_peers += shard->stats.forbidden_peers;
+      stats.dropped += shard->stats.dropped;
+      turn_mutex_unlock (&shard->lock);
+    }
+  turn_mutex_lock (&server->pool_lock);
+  ports_free = turn_port_pool_get_n_free (server->pool);
+  turn_mutex_unlock (&server->pool_lock);
+
   g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{st}"));
-  g_variant_builder_add (&builder, "{st}", "allocations", (guint64) turn_allocation_table_get_size (server->table));
-  g_variant_builder_add (&builder, "{st}", "allocations-created", server->stats.allocations_created);
-  g_variant_builder_add (&builder, "{st}", "auth-failures", server->stats.auth_failures);
-  g_variant_builder_add (&builder, "{st}", "forbidden-peers", server->stats.forbidden_peers);
-  g_variant_builder_add (&builder, "{st}", "dropped", server->stats.dropped);
-  g_variant_builder_add (&builder, "{st}", "packets-to-peer", to_peer->packets);
-  g_variant_builder_add (&builder, "{st}", "bytes-to-peer", to_peer->bytes);
-  g_variant_builder_add (&builder, "{st}", "packets-to-client", to_client->packets);
-  g_variant_builder_add (&builder, "{st}", "bytes-to-client", to_client->bytes);
-  g_variant_builder_add (&builder, "{st}", "relay-ports-free", (guint64) turn_port_pool_get_n_free (server->pool));
+  g_variant_builder_add (&builder, "{st}", "allocations", allocations);
+  g_variant_builder_add (&builder, "{st}", "allocations-created", stats.allocations_created);
+  g_variant_builder_add (&builder, "{st}", "auth-failures", stats.auth_failures);
+  g_variant_builder_add (&builder, "{st}", "forbidden-peers", stats.forbidden_peers);
+  g_variant_builder_add (&builder, "{st}", "dropped", stats.dropped);
+  g_variant_builder_add (&builder, "{st}", "packets-to-peer", to_peer.packets);
+  g_variant_builder_add (&builder, "{st}", "bytes-to-peer", to_peer.bytes);
+  g_variant_builder_add (&builder, "{st}", "packets-to-client", to_client.packets);
+  g_variant_builder_add (&builder, "{st}", "bytes-to-client", to_client.bytes);
+  g_variant_builder_add (&builder, "{st}", "relay-ports-free", ports_free);
   postern_dbus_turn_complete_get_counters (skeleton, invocation, g_variant_builder_end (&builder));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }

@@ -1,20 +1,22 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* One listening socket (3478): requests and relayed data from clients, a
- * batch per recvmmsg. ChannelData and Send indications are queued per relay
- * socket and sent once the batch is read (sendmmsg, UDP GSO for runs to one
- * peer); replies leave in one sendmmsg from the address each request
- * arrived on. Served by the relay thread with the relay sockets. */
+/* One shard's listening socket (3478): requests and relayed data from
+ * clients, a batch per recvmmsg. ChannelData and Send indications are
+ * queued per relay socket and sent once the batch is read (sendmmsg, UDP
+ * GSO for runs to one peer); replies leave in one sendmmsg from the address
+ * each request arrived on. Served by the shard's relay thread with its
+ * relay sockets. The shards' sockets on one address form a SO_REUSEPORT
+ * group (turn-reuseport.c). */
 #include "turn-listener.h"
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "turn-relay.h"
 #include "turn-send-batch.h"
 
 #define LISTENER_BATCH 32
 #define LISTENER_BATCHES_PER_WAKEUP 8
-#define LISTENER_RCVBUF (4 << 20)
 /* ChannelData up to the relay's payload limit plus its header */
 #define LISTENER_MAX_DATAGRAM (TURN_RELAY_MAX_PAYLOAD + 64)
 
@@ -24,8 +26,7 @@ typedef union {
 } PktinfoBuffer;
 
 struct _TurnListener {
-  TurnServer *server;
-  PosternUdpSocket *socket;
+  TurnShard *shard;
   gint fd;
   TurnAddr bound;           /* the local address unless bound to a wildcard */
   gboolean wildcard;
@@ -75,7 +76,7 @@ local_address (TurnListener *self, struct msghdr *hdr, TurnAddr *local)
 static guint
 receive_batch (TurnListener *self)
 {
-  TurnServer *server = self->server;
+  TurnShard *shard = self->shard;
   guint n_replies = 0;
   gint got;
 
@@ -114,14 +115,14 @@ receive_batch (TurnListener *self)
           !turn_addr_from_sockaddr (&client, (struct sockaddr *) &self->in_from[i], hdr->msg_namelen) ||
           !local_address (self, hdr, &local))
         {
-          server->stats.dropped++;
+          shard->stats.dropped++;
           continue;
         }
       /* anything but ChannelData may change allocations: what is queued
        * for relay sockets goes first */
       if (len == 0 || (data[0] & 0xC0) != 0x40)
-        turn_relay_flush_to_peers (server);
-      reply_len = turn_server_handle (server, self->socket, data, len, &client, &local, self->reply_buf[n_replies],
+        turn_relay_flush_to_peers (shard);
+      reply_len = turn_server_handle (shard, self->fd, data, len, &client, &local, self->reply_buf[n_replies],
                                       sizeof self->reply_buf[n_replies]);
       if (reply_len == 0)
         continue;
@@ -130,9 +131,9 @@ receive_batch (TurnListener *self)
                            reply_len);
       n_replies++;
     }
-  turn_relay_flush_to_peers (server);
+  turn_relay_flush_to_peers (shard);
   if (n_replies > 0)
-    server->stats.dropped += turn_send_batch_flush (&self->replies, self->fd);
+    shard->stats.dropped += turn_send_batch_flush (&self->replies, self->fd);
   return (guint) got;
 }
 
@@ -146,39 +147,32 @@ on_readable (gint fd, gpointer user_data)
       break;
 }
 
-/* Binds @address (refused when another process holds it) and watches it
- * in the server's epoll source. */
+/* Serves @fd (one of turn_reuseport_bind_group's, owned from here on) in
+ * @shard's relay thread. */
 TurnListener *
-turn_listener_new (TurnServer         *server,
-                   GInetSocketAddress *address,
-                   GError            **error)
+turn_listener_new (TurnShard  *shard,
+                   gint        fd,
+                   GError    **error)
 {
-  TurnListener *self;
-  PosternUdpSocket *socket = postern_udp_socket_new (address, error);
-  g_autoptr(GSocketAddress) bound = NULL;
+  TurnListener *self = g_new0 (TurnListener, 1);
   struct sockaddr_storage native;
+  socklen_t native_len = sizeof native;
 
-  if (socket == NULL)
-    return NULL;
-  self = g_new0 (TurnListener, 1);
-  self->server = server;
-  self->socket = socket;
-  self->fd = postern_udp_socket_get_fd (socket);
-  bound = G_SOCKET_ADDRESS (g_object_ref (postern_udp_socket_get_address (socket)));
-  if (!g_socket_address_to_native (bound, &native, sizeof native, error) ||
-      !turn_addr_from_sockaddr (&self->bound, (struct sockaddr *) &native, g_socket_address_get_native_size (bound)))
+  self->shard = shard;
+  self->fd = fd;
+  if (getsockname (fd, (struct sockaddr *) &native, &native_len) != 0 ||
+      !turn_addr_from_sockaddr (&self->bound, (struct sockaddr *) &native, native_len))
     {
-      if (error != NULL && *error == NULL)
-        g_set_error_literal (error, POSTERN_ERROR, POSTERN_ERROR_INVALID_CONFIG, "unusable listen address");
+      g_set_error_literal (error, POSTERN_ERROR, POSTERN_ERROR_INVALID_CONFIG, "unusable listen address");
       turn_listener_free (self);
       return NULL;
     }
-  self->wildcard = g_inet_address_get_is_any (g_inet_socket_address_get_address (address));
-  /* best effort, capped by net.core.rmem_max: every client's media shares
-   * this queue while the relay thread is busy or preempted */
-  setsockopt (self->fd, SOL_SOCKET, SO_RCVBUF, &(int) { LISTENER_RCVBUF }, sizeof (int));
+  self->wildcard = TRUE;
+  for (gsize i = 0; i < turn_addr_ip_len (&self->bound); i++)
+    if (self->bound.ip[i] != 0)
+      self->wildcard = FALSE;
   turn_send_batch_init (&self->replies);
-  if (!turn_loop_add (server->loop, self->fd, on_readable, self, error))
+  if (!turn_loop_add (shard->loop, self->fd, on_readable, self, error))
     {
       turn_listener_free (self);
       return NULL;
@@ -191,7 +185,7 @@ turn_listener_free (TurnListener *self)
 {
   if (self == NULL)
     return;
-  turn_loop_remove (self->server->loop, self->fd);
-  postern_udp_socket_free (self->socket);
+  turn_loop_remove (self->shard->loop, self->fd);
+  close (self->fd);
   g_free (self);
 }

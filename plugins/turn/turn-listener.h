@@ -7,8 +7,8 @@ G_BEGIN_DECLS
 
 typedef struct _TurnListener TurnListener;
 
-TurnListener *turn_listener_new  (TurnServer        *server,
-                                  GInetSocketAddress *address,
+TurnListener *turn_listener_new  (TurnShard         *shard,
+                                  gint               fd,
                                   GError            **error);
 void          turn_listener_free (TurnListener      *self);
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "turn-loop.h"
+#include "turn-lock.h"
 
 #include <errno.h>
 #include <gio/gio.h>
@@ -72,10 +73,10 @@ run (gpointer data)
 
       if (n < 0 && errno != EINTR)
         g_error ("relay thread: epoll_wait: %s", g_strerror (errno));
-      g_mutex_lock (self->lock);
+      turn_mutex_lock (self->lock);
       if (self->stopping)
         {
-          g_mutex_unlock (self->lock);
+          turn_mutex_unlock (self->lock);
           return NULL;
         }
       for (int i = 0; i < n; i++)
@@ -87,15 +88,19 @@ run (gpointer data)
           if (watch != NULL)
             watch->func (watch->fd, watch->user_data);
         }
-      g_mutex_unlock (self->lock);
+      turn_mutex_unlock (self->lock);
     }
 }
 
 gboolean
 turn_loop_start (TurnLoop  *self,
+                 guint      index,
                  GError   **error)
 {
-  self->thread = g_thread_try_new ("turn-relay", run, self, error);
+  gchar name[16];
+
+  g_snprintf (name, sizeof name, "turn-relay-%u", index);
+  self->thread = g_thread_try_new (name, run, self, error);
   return self->thread != NULL;
 }
 
@@ -108,9 +113,9 @@ turn_loop_stop (TurnLoop *self)
     {
       guint64 one = 1;
 
-      g_mutex_lock (self->lock);
+      turn_mutex_lock (self->lock);
       self->stopping = TRUE;
-      g_mutex_unlock (self->lock);
+      turn_mutex_unlock (self->lock);
       if (write (self->stop_fd, &one, sizeof one) != sizeof one)
         g_error ("relay thread: cannot signal the stop: %s", g_strerror (errno));
       g_thread_join (self->thread);

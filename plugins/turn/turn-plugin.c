@@ -43,8 +43,8 @@ turn_start (PosternContext *context, GError **error)
       g_free (plugin);
       return NULL;
     }
-  postern_info (context, "realm %s, %u listener(s), relay ports %u-%u", settings->realm, settings->listen->len,
-                settings->first_port, settings->last_port);
+  postern_info (context, "realm %s, %u listener(s), %u relay thread(s), relay ports %u-%u", settings->realm,
+                settings->listen->len, settings->relay_threads, settings->first_port, settings->last_port);
   return plugin;
 }
 

@@ -8,6 +8,7 @@
 
 #include "turn-channel-data.h"
 #include "turn-error.h"
+#include "turn-lock.h"
 #include "turn-send-batch.h"
 
 #define RELAY_BATCH 64
@@ -25,9 +26,9 @@ typedef struct {
   gsize len;
 } ToPeer;
 
-/* Batch buffers shared by every relay socket: the main loop handles one
- * socket at a time, so one set is enough and nothing is allocated per
- * packet. */
+/* Batch buffers shared by a shard's relay sockets: its thread handles one
+ * socket at a time, so one set per shard is enough and nothing is
+ * allocated per packet. */
 struct _TurnRelayIo {
   struct mmsghdr in[RELAY_BATCH];
   struct iovec in_iov[RELAY_BATCH];
@@ -76,11 +77,11 @@ take_port (TurnPortPool *pool, TurnRelayPortMode mode, guint8 token[TURN_RESERVA
     }
 }
 
-/* Takes a port from @pool and binds a relay socket on @ip with it. A port
+/* Takes a port from the server's pool and binds a relay socket on @ip with it. A port
  * another process holds is given back and another one tried. Returns the
  * descriptor, or -1 with @error set (TURN_ERROR codes where they apply). */
 gint
-turn_relay_bind (TurnPortPool        *pool,
+turn_relay_bind (TurnServer          *server,
                  const TurnAddr      *ip,
                  TurnRelayPortMode    mode,
                  guint8               token[TURN_RESERVATION_TOKEN_LEN],
@@ -95,9 +96,13 @@ turn_relay_bind (TurnPortPool        *pool,
       socklen_t ss_len;
       guint16 port;
       gint fd;
+      gboolean taken;
       int saved;
 
-      if (!take_port (pool, mode, token, now, &port, error))
+      turn_mutex_lock (&server->pool_lock);
+      taken = take_port (server->pool, mode, token, now, &port, error);
+      turn_mutex_unlock (&server->pool_lock);
+      if (!taken)
         return -1;
       *bound = *ip;
       bound->port = port;
@@ -120,7 +125,7 @@ turn_relay_bind (TurnPortPool        *pool,
       saved = errno;
       if (fd >= 0)
         close (fd);
-      turn_port_pool_release (pool, port);
+      turn_server_release_port (server, port);
       if (saved != EADDRINUSE || mode == TURN_RELAY_PORT_CLAIM)
         {
           g_set_error (error, TURN_ERROR, TURN_ERROR_INSUFFICIENT_CAPACITY, "cannot bind a relay socket: %s",
@@ -147,7 +152,7 @@ static gsize
 frame_for_client (TurnRelay *relay, const TurnAddr *peer, const guint8 *payload, gsize len, gint64 now,
                   guint8 *out, gsize capacity)
 {
-  TurnRelayIo *io = relay->server->io;
+  TurnRelayIo *io = relay->shard->io;
   const TurnChannel *channel = turn_allocation_lookup_channel_by_peer (relay->alloc, peer, now);
   PosternStunBuilder b;
   PosternStunAddress addr;
@@ -168,8 +173,8 @@ frame_for_client (TurnRelay *relay, const TurnAddr *peer, const guint8 *payload,
 static guint
 relay_batch (TurnRelay *relay, gint fd)
 {
-  TurnServer *server = relay->server;
-  TurnRelayIo *io = server->io;
+  TurnShard *shard = relay->shard;
+  TurnRelayIo *io = shard->io;
   TurnAllocation *alloc = relay->alloc;
   struct sockaddr_storage client;
   socklen_t client_len;
@@ -206,14 +211,14 @@ relay_batch (TurnRelay *relay, gint fd)
           !turn_allocation_has_permission (alloc, &peer, now) ||
           !admit (relay, 1, len, now_us))
         {
-          server->stats.dropped++;
+          shard->stats.dropped++;
           continue;
         }
       framed = frame_for_client (relay, &peer, io->in_buf[i], len, now, io->out_buf[n_out],
                                  sizeof io->out_buf[n_out]);
       if (framed == 0)
         {
-          server->stats.dropped++;
+          shard->stats.dropped++;
           continue;
         }
       /* everything goes to one client from one address: runs of equal
@@ -224,7 +229,7 @@ relay_batch (TurnRelay *relay, gint fd)
       n_out++;
     }
   if (n_out > 0)
-    server->stats.dropped += turn_send_batch_flush (&io->out, postern_udp_socket_get_fd (relay->listener));
+    shard->stats.dropped += turn_send_batch_flush (&io->out, relay->listener_fd);
   return (guint) got;
 }
 
@@ -239,25 +244,26 @@ on_relay_readable (gint fd, gpointer user_data)
 }
 
 TurnRelay *
-turn_relay_new (TurnServer        *server,
+turn_relay_new (TurnShard         *shard,
                 TurnAllocation    *alloc,
-                PosternUdpSocket  *listener,
+                gint               listener_fd,
                 const gint        *fds,
                 GError           **error)
 {
   TurnRelay *relay = g_new0 (TurnRelay, 1);
 
-  relay->server = server;
+  relay->server = shard->server;
+  relay->shard = shard;
   relay->alloc = alloc;
-  relay->listener = listener;
+  relay->listener_fd = listener_fd;
   for (guint d = 0; d < 2; d++)
-    turn_token_bucket_init (&relay->bucket[d], server->settings->max_bps, g_get_monotonic_time ());
+    turn_token_bucket_init (&relay->bucket[d], relay->server->settings->max_bps, g_get_monotonic_time ());
   for (guint i = 0; i < TURN_MAX_RELAYED; i++)
     relay->fd[i] = -1;
   for (guint i = 0; i < alloc->n_relayed; i++)
     relay->fd[i] = fds[i];
   for (guint i = 0; i < alloc->n_relayed; i++)
-    if (!turn_loop_add (server->loop, fds[i], on_relay_readable, relay, error))
+    if (!turn_loop_add (shard->loop, fds[i], on_relay_readable, relay, error))
       {
         turn_relay_free (relay);
         return NULL;
@@ -270,7 +276,7 @@ turn_relay_new (TurnServer        *server,
 void
 turn_relay_free (TurnRelay *relay)
 {
-  TurnRelayIo *io = relay->server->io;
+  TurnRelayIo *io = relay->shard->io;
 
   for (guint i = 0; i < TURN_MAX_RELAYED; i++)
     if (relay->fd[i] >= 0)
@@ -279,9 +285,9 @@ turn_relay_free (TurnRelay *relay)
         for (guint q = 0; q < io->n_to_peer; q++)
           if (io->to_peer[q].fd == relay->fd[i])
             io->to_peer[q].fd = -1;
-        turn_loop_remove (relay->server->loop, relay->fd[i]);
+        turn_loop_remove (relay->shard->loop, relay->fd[i]);
         close (relay->fd[i]);
-        turn_port_pool_release (relay->server->pool, relay->alloc->relayed[i].port);
+        turn_server_release_port (relay->server, relay->alloc->relayed[i].port);
       }
   g_free (relay);
 }
@@ -294,7 +300,7 @@ turn_relay_send_to_peer (TurnRelay      *relay,
                          const guint8   *data,
                          gsize           len)
 {
-  TurnRelayIo *io = relay->server->io;
+  TurnRelayIo *io = relay->shard->io;
 
   for (guint i = 0; i < relay->alloc->n_relayed; i++)
     {
@@ -305,7 +311,7 @@ turn_relay_send_to_peer (TurnRelay      *relay,
       if (!admit (relay, 0, len, g_get_monotonic_time ()))
         break;
       if (io->n_to_peer == G_N_ELEMENTS (io->to_peer))
-        turn_relay_flush_to_peers (relay->server);
+        turn_relay_flush_to_peers (relay->shard);
       out = &io->to_peer[io->n_to_peer++];
       out->fd = relay->fd[i];
       out->peer_len = turn_addr_to_sockaddr (peer, &out->peer);
@@ -314,15 +320,15 @@ turn_relay_send_to_peer (TurnRelay      *relay,
       turn_allocation_count_to_peer (relay->alloc, len);
       return;
     }
-  relay->server->stats.dropped++;
+  relay->shard->stats.dropped++;
 }
 
 /* Sends what turn_relay_send_to_peer queued: one sendmmsg per relay
  * socket, in arrival order per socket. */
 void
-turn_relay_flush_to_peers (TurnServer *server)
+turn_relay_flush_to_peers (TurnShard *shard)
 {
-  TurnRelayIo *io = server->io;
+  TurnRelayIo *io = shard->io;
 
   for (guint i = 0; i < io->n_to_peer; i++)
     {
@@ -339,7 +345,7 @@ turn_relay_flush_to_peers (TurnServer *server)
           turn_send_batch_add (&io->out, io->gso, NULL, (struct sockaddr *) &p->peer, p->peer_len, p->data, p->len);
           p->fd = -1;
         }
-      server->stats.dropped += turn_send_batch_flush (&io->out, fd);
+      shard->stats.dropped += turn_send_batch_flush (&io->out, fd);
     }
   io->n_to_peer = 0;
 }

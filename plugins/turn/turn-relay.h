@@ -11,12 +11,13 @@ G_BEGIN_DECLS
 #define TURN_RELAY_MAX_PAYLOAD 4096
 
 /* The relay side of one allocation: its sockets (one per relayed address,
- * registered in the server's epoll source) and its rate limiter. Kept in
- * TurnAllocation.user_data. */
+ * watched by the relay thread of the shard that created it) and its rate
+ * limiter. Kept in TurnAllocation.user_data. */
 typedef struct {
   TurnServer *server;
+  TurnShard *shard;
   TurnAllocation *alloc;
-  PosternUdpSocket *listener;             /* where the client's 5-tuple lives */
+  gint listener_fd;                       /* where the client's 5-tuple lives */
   gint fd[TURN_MAX_RELAYED];              /* parallel to alloc->relayed */
   guint8 allocate_txid[POSTERN_STUN_TRANSACTION_ID_SIZE];  /* answers a retransmitted Allocate */
   TurnTokenBucket bucket[2];              /* max-bps: [0] to peers, [1] to the client */
@@ -32,7 +33,7 @@ typedef enum {
 TurnRelayIo *turn_relay_io_new       (void);
 void         turn_relay_io_free      (TurnRelayIo         *io);
 
-gint         turn_relay_bind         (TurnPortPool        *pool,
+gint         turn_relay_bind         (TurnServer          *server,
                                       const TurnAddr      *ip,
                                       TurnRelayPortMode    mode,
                                       guint8               token[TURN_RESERVATION_TOKEN_LEN],
@@ -40,9 +41,9 @@ gint         turn_relay_bind         (TurnPortPool        *pool,
                                       gint64               now,
                                       TurnAddr            *bound,
                                       GError             **error);
-TurnRelay   *turn_relay_new          (TurnServer          *server,
+TurnRelay   *turn_relay_new          (TurnShard           *shard,
                                       TurnAllocation      *alloc,
-                                      PosternUdpSocket    *listener,
+                                      gint                 listener_fd,
                                       const gint          *fds,
                                       GError             **error);
 void         turn_relay_free         (TurnRelay           *relay);
@@ -50,6 +51,6 @@ void         turn_relay_send_to_peer (TurnRelay           *relay,
                                       const TurnAddr      *peer,
                                       const guint8        *data,
                                       gsize                len);
-void         turn_relay_flush_to_peers (TurnServer        *server);
+void         turn_relay_flush_to_peers (TurnShard         *shard);
 
 G_END_DECLS

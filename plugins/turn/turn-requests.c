@@ -15,7 +15,8 @@
 
 typedef struct {
   TurnServer *server;
-  PosternUdpSocket *listener;
+  TurnShard *shard;
+  gint listener_fd;
   const PosternStunMessage *msg;
   TurnFiveTuple five_tuple;
   gint64 now;
@@ -62,7 +63,7 @@ reply_error (Request *r, guint16 code, const gchar *reason)
     }
   if (code == TURN_ERROR_UNAUTHORIZED || code == TURN_ERROR_STALE_NONCE)
     {
-      if (!turn_source_limiter_allow (r->server->limiter, &r->five_tuple.client, g_get_monotonic_time ()))
+      if (!turn_source_limiter_allow (r->shard->limiter, &r->five_tuple.client, g_get_monotonic_time ()))
         return 0;
       add_realm_and_nonce (r, &b);
     }
@@ -133,8 +134,8 @@ copy_string_attr (const PosternStunMessage *msg, guint16 type, gchar *out, gsize
 static void
 auth_failed (Request *r, const gchar *username)
 {
-  r->server->stats.auth_failures++;
-  if (turn_source_limiter_allow (r->server->limiter, &r->five_tuple.client, g_get_monotonic_time ()))
+  r->shard->stats.auth_failures++;
+  if (turn_source_limiter_allow (r->shard->limiter, &r->five_tuple.client, g_get_monotonic_time ()))
     turn_server_auth_failed (r->server, &r->five_tuple.client, username);
 }
 
@@ -230,8 +231,9 @@ static gsize
 handle_allocate (Request *r)
 {
   TurnServer *server = r->server;
+  TurnShard *shard = r->shard;
   const PosternStunMessage *msg = r->msg;
-  TurnAllocation *alloc = turn_allocation_table_lookup (server->table, &r->five_tuple);
+  TurnAllocation *alloc = turn_allocation_table_lookup (shard->table, &r->five_tuple);
   g_autoptr(GError) error = NULL;
   TurnRelayPortMode mode = TURN_RELAY_PORT_ANY;
   guint8 token[TURN_RESERVATION_TOKEN_LEN] = { 0 };
@@ -289,10 +291,10 @@ handle_allocate (Request *r)
   else if (even != NULL)
     mode = (even[0] & 0x80) != 0 ? TURN_RELAY_PORT_EVEN_RESERVE : TURN_RELAY_PORT_EVEN;
 
-  if ((server->settings->total_quota != 0 &&
-       turn_allocation_table_get_size (server->table) >= server->settings->total_quota) ||
+  /* early, to spare the ports; turn_allocation_table_create() decides */
+  if ((server->settings->total_quota != 0 && turn_quota_count (server->quota) >= server->settings->total_quota) ||
       (server->settings->user_quota != 0 &&
-       turn_allocation_table_count_user (server->table, r->username) >= server->settings->user_quota))
+       turn_quota_count_user (server->quota, r->username) >= server->settings->user_quota))
     return reply_code (r, TURN_ERROR_ALLOCATION_QUOTA_REACHED);
 
   for (guint i = 0; i < n_families; i++)
@@ -310,7 +312,7 @@ handle_allocate (Request *r)
           family_error = TURN_ERROR_ADDRESS_FAMILY_NOT_SUPPORTED;
           continue;
         }
-      fd = turn_relay_bind (server->pool, &ip, i == 0 ? mode : TURN_RELAY_PORT_ANY, token,
+      fd = turn_relay_bind (server, &ip, i == 0 ? mode : TURN_RELAY_PORT_ANY, token,
                             postern_stun_message_has (msg, POSTERN_STUN_ATTR_DONT_FRAGMENT), r->now,
                             &relayed[n_bound], &error);
       if (fd < 0)
@@ -321,7 +323,7 @@ handle_allocate (Request *r)
     {
       postern_stun_message_get_u32 (msg, POSTERN_STUN_ATTR_LIFETIME, &lifetime);
       lifetime = turn_lifetime_clamp (postern_stun_message_has (msg, POSTERN_STUN_ATTR_LIFETIME), lifetime, FALSE);
-      alloc = turn_allocation_table_create (server->table, &r->five_tuple, r->username, relayed, n_bound,
+      alloc = turn_allocation_table_create (shard->table, &r->five_tuple, r->username, relayed, n_bound,
                                             lifetime, r->now, &error);
     }
   if (alloc == NULL)
@@ -329,20 +331,20 @@ handle_allocate (Request *r)
       for (guint i = 0; i < n_bound; i++)
         {
           close (fds[i]);
-          turn_port_pool_release (server->pool, relayed[i].port);
+          turn_server_release_port (server, relayed[i].port);
         }
       return reply_gerror (r, error);
     }
-  relay = turn_relay_new (server, alloc, r->listener, fds, &error);
+  relay = turn_relay_new (shard, alloc, r->listener_fd, fds, &error);
   if (relay == NULL)
     {
       g_warning ("relay sockets: %s", error->message);
-      turn_allocation_table_remove (server->table, alloc, TURN_REMOVED_DELETED);
+      turn_allocation_table_remove (shard->table, alloc, TURN_REMOVED_DELETED);
       return reply_code (r, TURN_ERROR_INSUFFICIENT_CAPACITY);
     }
   alloc->user_data = relay;
   memcpy (relay->allocate_txid, postern_stun_message_get_transaction_id (msg), sizeof relay->allocate_txid);
-  server->stats.allocations_created++;
+  shard->stats.allocations_created++;
   turn_server_allocation_event (server, alloc, "created");
   return allocate_success (r, alloc, family_error, mode == TURN_RELAY_PORT_EVEN_RESERVE ? token : NULL);
 }
@@ -351,7 +353,7 @@ handle_allocate (Request *r)
 static TurnAllocation *
 own_allocation (Request *r, gsize *size)
 {
-  TurnAllocation *alloc = turn_allocation_table_lookup (r->server->table, &r->five_tuple);
+  TurnAllocation *alloc = turn_allocation_table_lookup (r->shard->table, &r->five_tuple);
 
   if (alloc == NULL)
     *size = reply_code (r, TURN_ERROR_ALLOCATION_MISMATCH);
@@ -379,7 +381,7 @@ handle_refresh (Request *r)
   postern_stun_message_get_u32 (r->msg, POSTERN_STUN_ATTR_LIFETIME, &lifetime);
   lifetime = turn_lifetime_clamp (postern_stun_message_has (r->msg, POSTERN_STUN_ATTR_LIFETIME), lifetime, TRUE);
   if (lifetime == 0)
-    turn_allocation_table_remove (r->server->table, alloc, TURN_REMOVED_DELETED);
+    turn_allocation_table_remove (r->shard->table, alloc, TURN_REMOVED_DELETED);
   else
     turn_allocation_refresh (alloc, lifetime, r->now);
   postern_stun_builder_init_reply (&b, r->reply, r->capacity, r->msg, POSTERN_STUN_CLASS_SUCCESS);
@@ -395,7 +397,7 @@ check_peer (Request *r, TurnAllocation *alloc, const TurnAddr *peer)
     return TURN_ERROR_PEER_ADDRESS_FAMILY_MISMATCH;
   if (turn_peer_policy_check (r->server->settings->policy, peer) != TURN_PEER_OK)
     {
-      r->server->stats.forbidden_peers++;
+      r->shard->stats.forbidden_peers++;
       return TURN_ERROR_FORBIDDEN;
     }
   return 0;
@@ -476,7 +478,8 @@ static void
 handle_send (Request *r)
 {
   TurnServer *server = r->server;
-  TurnAllocation *alloc = turn_allocation_table_lookup (server->table, &r->five_tuple);
+  TurnShard *shard = r->shard;
+  TurnAllocation *alloc = turn_allocation_table_lookup (shard->table, &r->five_tuple);
   PosternStunAddress a;
   TurnAddr peer;
   const guint8 *data;
@@ -487,28 +490,28 @@ handle_send (Request *r)
       (data = postern_stun_message_find (r->msg, POSTERN_STUN_ATTR_DATA, &len)) == NULL ||
       !turn_addr_from_stun (&peer, &a))
     {
-      server->stats.dropped++;
+      shard->stats.dropped++;
       return;
     }
   if (turn_peer_policy_check (server->settings->policy, &peer) != TURN_PEER_OK)
     {
-      server->stats.forbidden_peers++;
-      server->stats.dropped++;
+      shard->stats.forbidden_peers++;
+      shard->stats.dropped++;
       return;
     }
   if (!turn_allocation_has_permission (alloc, &peer, r->now))
     {
-      server->stats.dropped++;
+      shard->stats.dropped++;
       return;
     }
   turn_relay_send_to_peer (alloc->user_data, &peer, data, len);
 }
 
 static void
-handle_channel_data (TurnServer *server, const TurnFiveTuple *five_tuple, const guint8 *data, gsize len,
+handle_channel_data (TurnShard *shard, const TurnFiveTuple *five_tuple, const guint8 *data, gsize len,
                      gint64 now)
 {
-  TurnAllocation *alloc = turn_allocation_table_lookup (server->table, five_tuple);
+  TurnAllocation *alloc = turn_allocation_table_lookup (shard->table, five_tuple);
   const TurnChannel *channel;
   const guint8 *payload;
   gsize payload_len;
@@ -518,15 +521,15 @@ handle_channel_data (TurnServer *server, const TurnFiveTuple *five_tuple, const 
       (channel = turn_allocation_lookup_channel (alloc, number, now)) == NULL ||
       !turn_allocation_has_permission (alloc, &channel->peer, now))
     {
-      server->stats.dropped++;
+      shard->stats.dropped++;
       return;
     }
   turn_relay_send_to_peer (alloc->user_data, &channel->peer, payload, payload_len);
 }
 
 gsize
-turn_server_handle (TurnServer       *self,
-                    PosternUdpSocket *listener,
+turn_server_handle (TurnShard        *shard,
+                    gint              listener_fd,
                     const guint8     *data,
                     gsize             len,
                     const TurnAddr   *client,
@@ -538,15 +541,16 @@ turn_server_handle (TurnServer       *self,
   Request r = { 0 };
   gsize size;
 
-  r.server = self;
-  r.listener = listener;
+  r.server = shard->server;
+  r.shard = shard;
+  r.listener_fd = listener_fd;
   r.five_tuple.client = *client;
   r.five_tuple.server = *local;
   r.now = turn_server_now ();
 
   if (len > 0 && (data[0] & 0xC0) == 0x40)
     {
-      handle_channel_data (self, &r.five_tuple, data, len, r.now);
+      handle_channel_data (shard, &r.five_tuple, data, len, r.now);
       return 0;
     }
   if (!postern_stun_message_parse (&msg, data, len, POSTERN_STUN_PARSE_NONE, NULL) ||

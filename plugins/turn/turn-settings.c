@@ -36,6 +36,9 @@ const PosternConfigKey turn_config_keys[] = {
   { "total-quota", POSTERN_CONFIG_TYPE_INTEGER, "0", "Allocations in total (0: unlimited)", 0, 10000000 },
   { "max-bps", POSTERN_CONFIG_TYPE_INTEGER, "0", "Bytes per second per allocation, each way (0: unlimited)",
     0, G_GINT64_CONSTANT (1000000000000) },
+  { "relay-threads", POSTERN_CONFIG_TYPE_INTEGER, "0",
+    "Relay threads, each with its own listening socket (SO_REUSEPORT) and allocations "
+    "(0: one per CPU posternd may run on); cannot change on reload", 0, TURN_MAX_RELAY_THREADS },
   { "nonce-lifetime", POSTERN_CONFIG_TYPE_DURATION, "600", "Seconds a NONCE stays valid", 1, 86400 },
   { "legacy-channels", POSTERN_CONFIG_TYPE_BOOLEAN, "false",
     "Also accept RFC 5766 channel numbers 0x5000-0x7FFF (coturn's turnutils_uclient picks from 0x4000-0x7FFF); "
@@ -244,6 +247,9 @@ turn_settings_new (PosternConfig *config,
   self->user_quota = (guint) postern_config_get_integer (config, "user-quota");
   self->total_quota = (guint) postern_config_get_integer (config, "total-quota");
   self->max_bps = (guint64) postern_config_get_integer (config, "max-bps");
+  self->relay_threads = (guint) postern_config_get_integer (config, "relay-threads");
+  if (self->relay_threads == 0)
+    self->relay_threads = MIN (g_get_num_processors (), TURN_MAX_RELAY_THREADS);
   self->nonce_lifetime = postern_config_get_integer (config, "nonce-lifetime");
   self->max_channel = postern_config_get_boolean (config, "legacy-channels") ? TURN_CHANNEL_MAX_LEGACY
                                                                              : TURN_CHANNEL_MAX;

@@ -10,6 +10,7 @@
 G_BEGIN_DECLS
 
 #define TURN_MAX_EXTERNAL 8
+#define TURN_MAX_RELAY_THREADS 64
 
 /* One `external-ip` entry: relays bound on `private` (or on any address of
  * that family when `private` is unset) are advertised as `public`. */
@@ -35,6 +36,7 @@ typedef struct {
   guint user_quota;
   guint total_quota;
   guint64 max_bps;
+  guint relay_threads;           /* resolved: at least 1 */
   gint64 nonce_lifetime;
   guint16 max_channel;           /* TURN_CHANNEL_MAX, or TURN_CHANNEL_MAX_LEGACY */
 } TurnSettings;

@@ -40,7 +40,8 @@ static void
 test_create_lookup (void)
 {
   Removed removed = { 0 };
-  g_autoptr(TurnAllocationTable) table = turn_allocation_table_new (0, 0, on_removed, &removed);
+  g_autoptr(TurnQuota) quota = turn_quota_new (0, 0);
+  g_autoptr(TurnAllocationTable) table = turn_allocation_table_new (quota, on_removed, &removed);
   g_autoptr(GError) error = NULL;
   TurnFiveTuple ft = tuple ("203.0.113.10", 5000);
   TurnAddr relayed[2] = { addr ("192.0.2.1", 50000), addr ("2001:db8::1", 50000) };
@@ -83,14 +84,14 @@ test_create_lookup (void)
   g_clear_error (&error);
 
   g_assert_cmpuint (turn_allocation_table_get_size (table), ==, 2);
-  g_assert_cmpuint (turn_allocation_table_count_user (table, "alice"), ==, 2);
+  g_assert_cmpuint (turn_quota_count_user (quota, "alice"), ==, 2);
 
   turn_allocation_table_remove (table, a, TURN_REMOVED_DELETED);
   g_assert_cmpuint (removed.calls[TURN_REMOVED_DELETED], ==, 1);
   g_assert_null (turn_allocation_table_lookup (table, &same));
   g_assert_null (turn_allocation_table_lookup_relayed (table, &relayed[0]));
   g_assert_null (turn_allocation_table_lookup_relayed (table, &relayed[1]));
-  g_assert_cmpuint (turn_allocation_table_count_user (table, "alice"), ==, 1);
+  g_assert_cmpuint (turn_quota_count_user (quota, "alice"), ==, 1);
   /* the port can be used again */
   g_assert_nonnull (turn_allocation_table_create (table, &ft, "alice", relayed, 1, 600, 100, &error));
   g_assert_no_error (error);
@@ -102,7 +103,8 @@ test_create_lookup (void)
 static void
 test_quotas (void)
 {
-  g_autoptr(TurnAllocationTable) table = turn_allocation_table_new (3, 2, NULL, NULL);
+  g_autoptr(TurnQuota) quota = turn_quota_new (3, 2);
+  g_autoptr(TurnAllocationTable) table = turn_allocation_table_new (quota, NULL, NULL);
   g_autoptr(GError) error = NULL;
   TurnAllocation *allocs[3];
   guint16 port = 50000;
@@ -133,7 +135,7 @@ test_quotas (void)
   turn_allocation_table_remove (table, allocs[0], TURN_REMOVED_DELETED);
   g_assert_nonnull (turn_allocation_table_create (table, &ft4, "carol", &r4, 1, 600, 0, &error));
   g_assert_no_error (error);
-  turn_allocation_table_set_quotas (table, 0, 0);
+  turn_quota_set_limits (quota, 0, 0);
   for (guint i = 0; i < 10; i++)
     {
       TurnFiveTuple ft = tuple ("203.0.113.12", (guint16) (2000 + i));
@@ -141,9 +143,9 @@ test_quotas (void)
       g_assert_nonnull (turn_allocation_table_create (table, &ft, "alice", &relayed, 1, 600, 0, &error));
       g_assert_no_error (error);
     }
-  g_assert_cmpuint (turn_allocation_table_count_user (table, "alice"), ==, 11);
+  g_assert_cmpuint (turn_quota_count_user (quota, "alice"), ==, 11);
   /* lowering below the live count keeps them, refuses new ones */
-  turn_allocation_table_set_quotas (table, 5, 0);
+  turn_quota_set_limits (quota, 5, 0);
   g_assert_cmpuint (turn_allocation_table_get_size (table), ==, 13);
   TurnFiveTuple ft5 = tuple ("203.0.113.13", 1);
   TurnAddr r5 = addr ("192.0.2.1", port++);
@@ -169,7 +171,8 @@ static void
 test_expiry (void)
 {
   Removed removed = { 0 };
-  g_autoptr(TurnAllocationTable) table = turn_allocation_table_new (0, 0, on_removed, &removed);
+  g_autoptr(TurnQuota) quota = turn_quota_new (0, 0);
+  g_autoptr(TurnAllocationTable) table = turn_allocation_table_new (quota, on_removed, &removed);
   TurnFiveTuple ft1 = tuple ("203.0.113.10", 1), ft2 = tuple ("203.0.113.10", 2);
   TurnAddr r1 = addr ("192.0.2.1", 50000), r2 = addr ("192.0.2.1", 50001);
   TurnAllocation *a, *b;
@@ -190,11 +193,11 @@ test_expiry (void)
   g_assert_cmpuint (GPOINTER_TO_SIZE (removed.ids->pdata[0]), ==, a_id);
   g_assert_null (turn_allocation_table_lookup (table, &ft1));
   g_assert_true (turn_allocation_table_lookup (table, &ft2) == b);
-  g_assert_cmpuint (turn_allocation_table_count_user (table, "alice"), ==, 1);
+  g_assert_cmpuint (turn_quota_count_user (quota, "alice"), ==, 1);
   g_assert_cmpuint (turn_allocation_table_expire (table, 2699), ==, 0);
   g_assert_cmpuint (turn_allocation_table_expire (table, 2700), ==, 1);
   g_assert_cmpuint (turn_allocation_table_get_size (table), ==, 0);
-  g_assert_cmpuint (turn_allocation_table_count_user (table, "alice"), ==, 0);
+  g_assert_cmpuint (turn_quota_count_user (quota, "alice"), ==, 0);
   g_ptr_array_unref (removed.ids);
 }
 
@@ -209,7 +212,7 @@ one_allocation (TurnAllocationTable *table)
 static void
 test_permissions (void)
 {
-  g_autoptr(TurnAllocationTable) table = turn_allocation_table_new (0, 0, NULL, NULL);
+  g_autoptr(TurnAllocationTable) table = turn_allocation_table_new (NULL, NULL, NULL);
   g_autoptr(GError) error = NULL;
   TurnAllocation *a = one_allocation (table);
   TurnAddr peer = addr ("198.51.100.7", 40000);
@@ -241,7 +244,7 @@ test_permissions (void)
 static void
 test_permission_cap (void)
 {
-  g_autoptr(TurnAllocationTable) table = turn_allocation_table_new (0, 0, NULL, NULL);
+  g_autoptr(TurnAllocationTable) table = turn_allocation_table_new (NULL, NULL, NULL);
   g_autoptr(GError) error = NULL;
   TurnAllocation *a = one_allocation (table);
   TurnAddr peer = addr ("198.51.100.7", 1);
@@ -271,7 +274,7 @@ test_permission_cap (void)
 static void
 test_permission_cap_many (void)
 {
-  g_autoptr(TurnAllocationTable) table = turn_allocation_table_new (0, 0, NULL, NULL);
+  g_autoptr(TurnAllocationTable) table = turn_allocation_table_new (NULL, NULL, NULL);
   g_autoptr(GError) error = NULL;
   TurnAllocation *a = one_allocation (table);
   TurnAddr two[2] = { addr ("198.51.100.7", 1), addr ("203.0.113.99", 1) };
@@ -299,7 +302,7 @@ test_permission_cap_many (void)
 static void
 test_channels (void)
 {
-  g_autoptr(TurnAllocationTable) table = turn_allocation_table_new (0, 0, NULL, NULL);
+  g_autoptr(TurnAllocationTable) table = turn_allocation_table_new (NULL, NULL, NULL);
   g_autoptr(GError) error = NULL;
   TurnAllocation *a = one_allocation (table);
   TurnAddr peer1 = addr ("198.51.100.7", 40000);
@@ -389,7 +392,7 @@ test_channels (void)
 static void
 test_counters (void)
 {
-  g_autoptr(TurnAllocationTable) table = turn_allocation_table_new (0, 0, NULL, NULL);
+  g_autoptr(TurnAllocationTable) table = turn_allocation_table_new (NULL, NULL, NULL);
   TurnAllocation *a = one_allocation (table);
   TurnFiveTuple ft = tuple ("203.0.113.77", 1);
   TurnAddr r = addr ("192.0.2.1", 50001);
@@ -413,7 +416,8 @@ test_counters (void)
 static void
 test_many (void)
 {
-  g_autoptr(TurnAllocationTable) table = turn_allocation_table_new (0, 0, NULL, NULL);
+  g_autoptr(TurnQuota) quota = turn_quota_new (0, 0);
+  g_autoptr(TurnAllocationTable) table = turn_allocation_table_new (quota, NULL, NULL);
   g_autoptr(GPtrArray) list = NULL;
   const guint n = 10000;
 
@@ -437,9 +441,9 @@ test_many (void)
     }
   list = turn_allocation_table_list (table);
   g_assert_cmpuint (list->len, ==, n);
-  g_assert_cmpuint (turn_allocation_table_count_user (table, "odd"), ==, n / 2);
+  g_assert_cmpuint (turn_quota_count_user (quota, "odd"), ==, n / 2);
   g_assert_cmpuint (turn_allocation_table_expire (table, 600), ==, n);
-  g_assert_cmpuint (turn_allocation_table_count_user (table, "odd"), ==, 0);
+  g_assert_cmpuint (turn_quota_count_user (quota, "odd"), ==, 0);
 }
 
 static void
@@ -467,7 +471,7 @@ static void
 test_cascading_removal (void)
 {
   guint calls = 0;
-  TurnAllocationTable *table = turn_allocation_table_new (0, 0, remove_everything, &calls);
+  TurnAllocationTable *table = turn_allocation_table_new (NULL, remove_everything, &calls);
 
   for (guint i = 0; i < 5; i++)
     {

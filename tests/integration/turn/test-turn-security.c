@@ -485,7 +485,7 @@ test_relay_and_reload (void)
 
   /* reload: user-quota 2 -> 1 applies, the allocation keeps relaying */
   dropin = g_strdup_printf ("[turn]\nlisten = 127.0.0.1:%u\nrealm = " TURN_TEST_REALM "\n"
-                            "allowed-peers = 127.0.0.1/32\nuser-quota = 1\n", port);
+                            "allowed-peers = 127.0.0.1/32\nuser-quota = 1\n%s", port, turn_test_threads_key ());
   postern_test_daemon_write_dropin (d, "30-turn.conf", dropin);
   g_assert_cmpint (postern_test_ctl (d, &out, &err, "reload", NULL), ==, 0);
   second = client_for (port, "alice", "alice-pw");
@@ -618,8 +618,10 @@ test_floods (void)
   g_assert_cmpint (postern_test_daemon_stop (d), ==, 0);
 }
 
+/* Another process on the port refuses the plugin, also when that process
+ * set SO_REUSEPORT and could otherwise join the relay threads' group. */
 static void
-test_port_in_use (void)
+port_in_use (gboolean reuseport)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(PosternTestDaemon) d = postern_test_daemon_new (g_getenv ("POSTERN_TEST_TURN_PLUGIN_DIR"));
@@ -628,17 +630,32 @@ test_port_in_use (void)
   g_autofree gchar *dropin = NULL;
   g_autofree gchar *log = NULL;
   gint fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  gint one = 1;
 
+  if (reuseport)
+    g_assert_cmpint (setsockopt (fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one), ==, 0);
   g_assert_cmpint (bind (fd, (struct sockaddr *) &sa, sizeof sa), ==, 0);
   g_assert_cmpint (getsockname (fd, (struct sockaddr *) &sa, &len), ==, 0);
   dropin = g_strdup_printf ("[core]\nfail-on-plugin-error = true\n[turn]\nlisten = 127.0.0.1:%u\n"
-                            "realm = " TURN_TEST_REALM "\n", ntohs (sa.sin_port));
+                            "realm = " TURN_TEST_REALM "\n%s", ntohs (sa.sin_port), turn_test_threads_key ());
   postern_test_daemon_write_dropin (d, "30-turn.conf", dropin);
   g_assert_false (postern_test_daemon_start (d, &error));
   log = postern_test_daemon_read_log (d);
   turn_test_log_lines ("posternd", log);
   g_assert_nonnull (strstr (log, "already in use"));
   close (fd);
+}
+
+static void
+test_port_in_use (void)
+{
+  port_in_use (FALSE);
+}
+
+static void
+test_port_in_use_reuseport (void)
+{
+  port_in_use (TRUE);
 }
 
 typedef struct {
@@ -735,5 +752,6 @@ main (int argc, char **argv)
   g_test_add_func ("/turn/security/relay-and-reload", test_relay_and_reload);
   g_test_add_func ("/turn/security/floods", test_floods);
   g_test_add_func ("/turn/security/port-in-use", test_port_in_use);
+  g_test_add_func ("/turn/security/port-in-use-reuseport", test_port_in_use_reuseport);
   return g_test_run ();
 }

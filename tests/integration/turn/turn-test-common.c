@@ -15,13 +15,28 @@ turn_test_start (guint16 *port, const gchar *extra_keys)
   g_autofree gchar *dropin = NULL;
 
   *port = turn_test_free_udp_port ();
-  dropin = g_strdup_printf ("[turn]\nlisten = 127.0.0.1:%u\nrealm = " TURN_TEST_REALM "\n%s%s\n", *port,
+  dropin = g_strdup_printf ("[turn]\nlisten = 127.0.0.1:%u\nrealm = " TURN_TEST_REALM "\n%s%s%s\n", *port,
                             strstr (extra_keys, "allowed-peers") == NULL ? "allowed-peers = 127.0.0.1/32\n" : "",
+                            strstr (extra_keys, "relay-threads") == NULL ? turn_test_threads_key () : "",
                             extra_keys);
   postern_test_daemon_write_dropin (d, "30-turn.conf", dropin);
   g_assert_true (postern_test_daemon_start (d, &error));
   g_assert_no_error (error);
   return d;
+}
+
+/* "relay-threads = N\n" when the suite runs a variant
+ * (POSTERN_TEST_TURN_RELAY_THREADS), else nothing: one per CPU. */
+const gchar *
+turn_test_threads_key (void)
+{
+  static gchar key[64];
+  const gchar *n = g_getenv ("POSTERN_TEST_TURN_RELAY_THREADS");
+
+  if (n == NULL || n[0] == '\0')
+    return "";
+  g_snprintf (key, sizeof key, "relay-threads = %s\n", n);
+  return key;
 }
 
 void

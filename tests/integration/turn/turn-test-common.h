@@ -10,6 +10,7 @@ G_BEGIN_DECLS
 
 PosternTestDaemon *turn_test_start     (guint16           *port,
                                         const gchar       *extra_keys);
+const gchar       *turn_test_threads_key (void);
 void               turn_test_add_user  (PosternTestDaemon *d,
                                         const gchar       *name,
                                         const gchar       *password);
