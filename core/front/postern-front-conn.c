@@ -85,7 +85,6 @@ struct _PosternFrontConn {
   gboolean response_complete;
   gboolean chunked_out;
   gboolean close_after;
-  gint64 body_out_left;  /* of a declared Content-Length, or -1 */
   GByteArray *out;
   gsize out_sent;
   gint file_fd;
@@ -160,12 +159,10 @@ read_buffered_later (PosternFrontConn *conn)
 static void
 watch (PosternFrontConn *conn, GIOCondition events)
 {
-  if (conn->broken)
-    events = 0;
-  if (conn->state == CONN_CLOSED)
+  if (conn->broken || conn->state == CONN_CLOSED)
     return;
   conn->wanted = events;
-  if (!conn->broken && conn->held_due)
+  if (conn->held_due)
     events |= G_IO_OUT;
   if (conn->watching != events) {
     conn->watching = events;
@@ -360,8 +357,6 @@ send_head (PosternFrontConn *conn, guint status, gint64 content_length)
     queue_str (conn, "Transfer-Encoding: chunked\r\n");
     conn->chunked_out = !conn->head_request;
   }
-  conn->body_out_left = content_length >= 0 && !conn->head_request && status != SOUP_STATUS_NO_CONTENT &&
-                        status != SOUP_STATUS_NOT_MODIFIED ? content_length : -1;
   if (conn->close_after)
     queue_str (conn, "Connection: close\r\n");
   else if (http10)
@@ -372,21 +367,16 @@ send_head (PosternFrontConn *conn, guint status, gint64 content_length)
   conn->response_started = TRUE;
 }
 
-/* The answer's last bytes are queued. If the connection closes after it
- * with close_notify (see response_sent()), the last segment waits for the
- * alert: one segment for both. */
-static void
-last_bytes_queued (PosternFrontConn *conn)
-{
-  if (conn->tls && conn->close_after && conn->body_done)
-    postern_front_wire_set_more (&conn->wire, TRUE);
-}
-
 static void
 complete_response (PosternFrontConn *conn)
 {
   conn->response_complete = TRUE;
-  last_bytes_queued (conn);
+  /* The connection closes after this answer with close_notify (see
+   * response_sent(), which follows at once once the output is out): the
+   * answer's last segment waits for the alert, one segment for both. A
+   * body written before the end (begin, write, finish) has gone already. */
+  if (conn->tls && conn->close_after && conn->body_done)
+    postern_front_wire_set_more (&conn->wire, TRUE);
   flush_output (conn);
 }
 
@@ -495,7 +485,10 @@ close_later_cb (gpointer user_data)
 }
 
 /* A send failed, perhaps inside a handler's write: the handler hears of it
- * (closed func) from the main loop, never under its own call. */
+ * (closed func) from the main loop, never under its own call. The socket
+ * leaves epoll now: watched for nothing it would still report the hang-up
+ * at every iteration, and a lower-priority idle callback would never run
+ * (posternd spun at 100% CPU that way). */
 static void
 close_later (PosternFrontConn *conn, const gchar *reason)
 {
@@ -503,8 +496,9 @@ close_later (PosternFrontConn *conn, const gchar *reason)
     return;
   conn->broken = TRUE;
   conn->broken_reason = reason;
-  watch (conn, 0);
-  g_idle_add (close_later_cb, conn_ref (conn));
+  postern_epoll_source_remove (conn->front->epoll, conn->fd);
+  conn->watching = 0;
+  g_idle_add_full (G_PRIORITY_DEFAULT, close_later_cb, conn_ref (conn), NULL);
 }
 
 static void
@@ -866,11 +860,6 @@ ex_write (gpointer impl, const guint8 *data, gsize length)
   queue (conn, data, length);
   if (conn->chunked_out)
     queue (conn, "\r\n", 2);
-  if (conn->body_out_left > 0) {
-    conn->body_out_left -= (gint64) MIN ((guint64) conn->body_out_left, (guint64) length);
-    if (conn->body_out_left == 0)
-      last_bytes_queued (conn);
-  }
   /* A client gone while sending frees the connection inside the flush. */
   conn_ref (conn);
   flush_output (conn);
@@ -1218,19 +1207,24 @@ send_held (PosternFrontConn *conn)
  * after a full handshake (a client may open connections in parallel), one
  * after a resumption (the client used one), as OpenSSL does; GnuTLS would
  * send two every time, each a ticket encryption and a key derivation.
- * They are held and leave with the answer's first bytes. */
-static void
+ * They go at once: they also acknowledge the client's Finished, which a
+ * client using Nagle's algorithm waits for before it sends its request,
+ * and held for the answer they made OpenSSL clients (wrk) spin longer.
+ * Through the wire's hold, so GnuTLS never sees EAGAIN halfway. FALSE if
+ * the connection closed. */
+static gboolean
 send_tickets (PosternFrontConn *conn)
 {
   int rc;
 
   if (gnutls_protocol_get_version (conn->session) != GNUTLS_TLS1_3)
-    return;
+    return TRUE;
   postern_front_wire_hold (&conn->wire, TRUE);
   rc = gnutls_session_ticket_send (conn->session, gnutls_session_is_resumed (conn->session) ? 1 : 2, 0);
   postern_front_wire_hold (&conn->wire, FALSE);
   if (rc < 0)
     g_debug ("no session ticket for %s:%u: %s", conn->client_ip, conn->client_port, gnutls_strerror (rc));
+  return send_held (conn);
 }
 
 /* POLLOUT while the wire holds bytes due: TRUE once they are all out (and
@@ -1263,7 +1257,8 @@ handshake (PosternFrontConn *conn)
     postern_front_conn_close (conn, gnutls_strerror (rc));
     return;
   }
-  send_tickets (conn);
+  if (!send_tickets (conn))
+    return;
   conn->state = CONN_READ_HEAD;
   watch (conn, G_IO_IN);
   read_input (conn);
@@ -1277,6 +1272,10 @@ conn_io_cb (gint fd, GIOCondition condition, gpointer user_data)
   conn_ref (conn);
   if (conn->broken) {
     /* closing from the loop already */
+  } else if (condition & G_IO_ERR) {
+    /* Reset: nothing can be answered. Watched for nothing (a full input
+     * nobody reads), it would be reported at every iteration. */
+    postern_front_conn_close (conn, "connection reset");
   } else if ((condition & G_IO_OUT) && conn->held_due && !send_held_when_writable (conn)) {
     /* closed, or the socket took only part of what the wire held */
   } else if (conn->state == CONN_HANDSHAKE) {

@@ -3,22 +3,19 @@
 
 #include <errno.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 
 /* GnuTLS hands over at most its queue of records (32) per call. */
 #define MAX_IOV 32
 
-static ssize_t
-wire_push (gnutls_transport_ptr_t ptr, const giovec_t *iov, int iovcnt)
+gssize
+postern_front_wire_send (PosternFrontWire *wire, const struct iovec *iov, int iovcnt)
 {
-  PosternFrontWire *wire = ptr;
   struct iovec v[1 + MAX_IOV];
   struct msghdr msg = { .msg_iov = v };
   gsize held = postern_front_wire_held (wire);
   gsize total = 0;
   ssize_t n;
 
-  G_STATIC_ASSERT (sizeof (giovec_t) == sizeof (struct iovec));
   if (wire->holding) {
     if (wire->held == NULL)
       wire->held = g_byte_array_new ();
@@ -26,16 +23,16 @@ wire_push (gnutls_transport_ptr_t ptr, const giovec_t *iov, int iovcnt)
       g_byte_array_append (wire->held, iov[i].iov_base, (guint) iov[i].iov_len);
       total += iov[i].iov_len;
     }
-    return (ssize_t) total;
+    return (gssize) total;
   }
   if (held > 0)
     v[msg.msg_iovlen++] = (struct iovec) { wire->held->data, held };
   for (int i = 0; i < MIN (iovcnt, MAX_IOV); i++)
-    v[msg.msg_iovlen++] = (struct iovec) { iov[i].iov_base, iov[i].iov_len };
+    v[msg.msg_iovlen++] = iov[i];
   n = sendmsg (wire->ahead.fd, &msg, MSG_NOSIGNAL | (wire->more ? MSG_MORE : 0));
   if (n < 0 || held == 0)
     return n;
-  /* The held bytes went first; GnuTLS hears only of its own. */
+  /* The held bytes went first; the caller hears only of its own. */
   if ((gsize) n < held) {
     g_byte_array_remove_range (wire->held, 0, (guint) n);
     errno = EAGAIN;
@@ -46,7 +43,14 @@ wire_push (gnutls_transport_ptr_t ptr, const giovec_t *iov, int iovcnt)
     errno = EAGAIN;
     return -1;
   }
-  return n - (ssize_t) held;
+  return n - (gssize) held;
+}
+
+static ssize_t
+wire_push (gnutls_transport_ptr_t ptr, const giovec_t *iov, int iovcnt)
+{
+  G_STATIC_ASSERT (sizeof (giovec_t) == sizeof (struct iovec));
+  return postern_front_wire_send (ptr, (const struct iovec *) iov, iovcnt);
 }
 
 void

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gnutls/gnutls.h>
+#include <sys/uio.h>
 
 #include "postern.h"
 #include "tls-read-ahead.h"
@@ -16,8 +17,7 @@ G_BEGIN_DECLS
  * - held: while holding, records GnuTLS writes are kept here instead of
  *   sent. The front holds during gnutls_handshake() and sends the flight
  *   with one sendmsg() after it (GnuTLS writes ServerHello on its own and
- *   the encrypted rest after it), and holds the TLS 1.3 session tickets
- *   until the first bytes of the answer carry them.
+ *   the encrypted rest after it).
  * - more: sends carry MSG_MORE, so the kernel keeps a partial segment for
  *   the next send (the last bytes of an answer wait for close_notify).
  *
@@ -39,6 +39,12 @@ void     postern_front_wire_hold     (PosternFrontWire  *wire,
 void     postern_front_wire_set_more (PosternFrontWire  *wire,
                                       gboolean           more);
 gsize    postern_front_wire_held     (const PosternFrontWire *wire);
+/* GnuTLS's push: held bytes first, then @iov; returns how many of @iov's
+ * bytes went (all while holding), or -1 with errno (EAGAIN while held bytes
+ * are still going). */
+gssize   postern_front_wire_send     (PosternFrontWire  *wire,
+                                      const struct iovec *iov,
+                                      int                iovcnt);
 /* Sends what is held, as much as the socket takes; FALSE only on an
  * error other than EAGAIN. */
 gboolean postern_front_wire_flush    (PosternFrontWire  *wire,
