@@ -10,8 +10,9 @@
 # Requests: wrk over HTTPS, GET of a 200-byte JSON answer, 1 thread, with
 # keep-alive ("keepalive") and with a new TLS connection per request
 # ("close": Connection: close, each wrk connection reconnecting and shaking
-# hands in full). The upstreams are one nginx serving a fixed answer on three
-# ports: the demo node (libsoup, ~35 µs of CPU per request, three of them on
+# hands again, resuming its session with the ticket it got). The
+# upstreams are one nginx serving a fixed answer on three ports: the demo
+# node (libsoup, ~35 µs of CPU per request, three of them on
 # one core) would cap both proxies at the same rate and hide their cost.
 # Per proxy and case: requests/s, p99 latency (wrk), the proxy's CPU
 # (utime + stime from /proc/PID/stat) per request.
@@ -256,21 +257,45 @@ EOF
   taskset -apc "$server_cpu" "$worker" > /dev/null
 }
 
-# Requests: both proxies up, taking turns.
+# nginx 1.22 offers TLS up to 1.2 by default, so wrk's reconnections to it
+# are TLS 1.2 ticket resumptions with no key exchange; Postern's are TLS 1.3
+# resumptions with an X25519 exchange (psk_dhe_ke, what clients offer).
+# "nginx13" is the same nginx with TLS 1.3 too: the like-for-like anchor
+# for the close case.
+start_nginx13() { # port (after start_nginx, from its configuration)
+  mkdir -p "$work/nginx13"
+  sed -e "s|$work/nginx/|$work/nginx13/|g" \
+    -e "s|listen 127.0.0.1:$np ssl;|listen 127.0.0.1:$1 ssl; ssl_protocols TLSv1.2 TLSv1.3;|" \
+    "$work/nginx/nginx.conf" > "$work/nginx13/nginx.conf"
+  nginx -p "$work/nginx13" -c "$work/nginx13/nginx.conf" 2> "$work/nginx13/stderr" &
+  nginx13_pid=$!
+  pids="$pids $nginx13_pid"
+  wait_for_tcp "$1"
+  for _ in $(seq 100); do worker13=$(pgrep -P "$nginx13_pid" || true); [ -n "$worker13" ] && break; sleep 0.05; done
+  taskset -apc "$server_cpu" "$nginx13_pid" > /dev/null
+  taskset -apc "$server_cpu" "$worker13" > /dev/null
+}
+
+# Requests: the proxies up, taking turns.
 pp=$(free_tcp_port)
 start_postern "$pp" "127.0.0.1:$u1;127.0.0.1:$u2;127.0.0.1:$u3"
 np=$(free_tcp_port)
 start_nginx "$np" "$u1" "$u2" "$u3"
+n13p=$(free_tcp_port)
+start_nginx13 "$n13p"
 check_answer postern "$pp"
 check_answer nginx "$np"
+check_answer nginx13 "$n13p"
 for _ in $(seq "$rounds"); do
   for case in keepalive close; do
     run_case postern "$pp" "$case" "$postern_pid"
     run_case nginx "$np" "$case" "$nginx_pid" "$worker"
   done
+  run_case nginx13 "$n13p" close "$nginx13_pid" "$worker13"
 done
 stop "$postern_pid"
 stop "$nginx_pid"
+stop "$nginx13_pid"
 
 # Streams: one proxy at a time (each needs most of the descriptors).
 p=$(free_tcp_port)
@@ -285,7 +310,7 @@ stop "$nginx_pid"
 echo
 echo "wrk: 1 thread, ${seconds}s per case after a 1s warm-up, $rounds rounds taking turns, medians shown;" \
   "keepalive: $connections connections; close: $close_connections connections sending Connection: close" \
-  "(a full TLS handshake per request)."
+  "(a TLS handshake per request, resuming wrk's session by ticket; nginx13: nginx with TLS 1.3 enabled)."
 echo "Proxies on CPU $server_cpu; wrk, the upstreams and the stream holder on CPU $client_cpu." \
   "CPU = utime+stime of the proxy's processes; req/cpu_s = requests per CPU-second."
 /usr/bin/python3 - "$work/results" "$work/memory" <<'PY'
@@ -318,6 +343,8 @@ for case in ('keepalive', 'close'):
     p, n = med['postern', case], med['nginx', case]
     print(f'{case:10} requests per CPU-second {p[4] / n[4]:.2f} (target >= 1.20), p99 {p[2] / n[2]:.2f} '
           f'(target <= 1.00), req/s {p[1] / n[1]:.2f}')
+p, n = med['postern', 'close'], med['nginx13', 'close']
+print(f'{"close":10} against nginx with TLS 1.3: requests per CPU-second {p[4] / n[4]:.2f}, p99 {p[2] / n[2]:.2f}')
 if mem['nginx']['bytes_per_stream'] > 0:
     ratio = mem['postern']['bytes_per_stream'] / mem['nginx']['bytes_per_stream']
     print(f'{"streams":10} memory per open stream {ratio:.2f} (target < 1.00)')

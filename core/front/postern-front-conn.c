@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <libsoup/soup.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
@@ -12,7 +13,7 @@
 #include "http-chunked.h"
 #include "http-parser.h"
 #include "postern-front-private.h"
-#include "tls-read-ahead.h"
+#include "postern-front-wire.h"
 
 /* One client connection of the HTTPS front (or of the plain HTTP port that
  * only redirects). Non-blocking, driven by the front's epoll source:
@@ -44,14 +45,16 @@ struct _PosternFrontConn {
   gint fd;
   gboolean tls;
   gnutls_session_t session;
-  PosternTlsReadAhead ahead;  /* one recv() per TLS record */
+  PosternFrontWire wire;      /* one recv() per TLS record, fewer segments out */
   guint read_id;              /* reads what the socket will not signal */
   PosternFrontTls *tls_material;
   gchar client_ip[64];
   guint16 client_port;
   ConnState state;
   gint64 deadline;
-  GIOCondition watching;
+  GIOCondition wanted;        /* by the state machine */
+  GIOCondition watching;      /* plus POLLOUT while held_due */
+  gboolean held_due;          /* the wire holds bytes the peer waits for */
   gboolean broken;            /* a send failed: closing from the loop */
   const gchar *broken_reason;
 
@@ -128,7 +131,7 @@ static gboolean conn_io_cb (gint fd, GIOCondition condition, gpointer user_data)
 static gboolean
 tls_buffered (PosternFrontConn *conn)
 {
-  return conn->tls && (postern_tls_read_ahead_pending (&conn->ahead) > 0 ||
+  return conn->tls && (postern_tls_read_ahead_pending (&conn->wire.ahead) > 0 ||
                        gnutls_record_check_pending (conn->session) > 0);
 }
 
@@ -156,10 +159,11 @@ read_buffered_later (PosternFrontConn *conn)
 static void
 watch (PosternFrontConn *conn, GIOCondition events)
 {
-  if (conn->broken)
-    events = 0;
-  if (conn->state == CONN_CLOSED)
+  if (conn->broken || conn->state == CONN_CLOSED)
     return;
+  conn->wanted = events;
+  if (conn->held_due)
+    events |= G_IO_OUT;
   if (conn->watching != events) {
     conn->watching = events;
     postern_epoll_source_modify (conn->front->epoll, conn->fd, events, NULL);
@@ -265,7 +269,7 @@ postern_front_conn_close (PosternFrontConn *conn, const gchar *reason)
   if (conn->session != NULL)
     gnutls_deinit (conn->session);
   conn->session = NULL;
-  postern_tls_read_ahead_clear (&conn->ahead);
+  postern_front_wire_clear (&conn->wire);
   postern_front_tls_unref (g_steal_pointer (&conn->tls_material));
   close (conn->fd);
   conn_unref (conn);
@@ -367,6 +371,12 @@ static void
 complete_response (PosternFrontConn *conn)
 {
   conn->response_complete = TRUE;
+  /* The connection closes after this answer with close_notify (see
+   * response_sent(), which follows at once once the output is out): the
+   * answer's last segment waits for the alert, one segment for both. A
+   * body written before the end (begin, write, finish) has gone already. */
+  if (conn->tls && conn->close_after && conn->body_done)
+    postern_front_wire_set_more (&conn->wire, TRUE);
   flush_output (conn);
 }
 
@@ -428,8 +438,10 @@ response_sent (PosternFrontConn *conn)
     /* A complete answer ends with close_notify: the client can tell it from
      * a cut connection, and OpenSSL-based clients only keep a session for
      * resumption after a clean close. Best effort on a non-blocking socket. */
-    if (conn->body_done && conn->session != NULL)
+    if (conn->body_done && conn->session != NULL) {
+      postern_front_wire_set_more (&conn->wire, FALSE);
       gnutls_bye (conn->session, GNUTLS_SHUT_WR);
+    }
     postern_front_conn_close (conn, "response sent");
     return;
   }
@@ -473,7 +485,10 @@ close_later_cb (gpointer user_data)
 }
 
 /* A send failed, perhaps inside a handler's write: the handler hears of it
- * (closed func) from the main loop, never under its own call. */
+ * (closed func) from the main loop, never under its own call. The socket
+ * leaves epoll now: watched for nothing it would still report the hang-up
+ * at every iteration, and a lower-priority idle callback would never run
+ * (posternd spun at 100% CPU that way). */
 static void
 close_later (PosternFrontConn *conn, const gchar *reason)
 {
@@ -481,8 +496,9 @@ close_later (PosternFrontConn *conn, const gchar *reason)
     return;
   conn->broken = TRUE;
   conn->broken_reason = reason;
-  watch (conn, 0);
-  g_idle_add (close_later_cb, conn_ref (conn));
+  postern_epoll_source_remove (conn->front->epoll, conn->fd);
+  conn->watching = 0;
+  g_idle_add_full (G_PRIORITY_DEFAULT, close_later_cb, conn_ref (conn), NULL);
 }
 
 static void
@@ -1171,11 +1187,68 @@ read_input (PosternFrontConn *conn)
     read_buffered_later (conn);
 }
 
+/* Bytes the wire held go out now, as far as the socket takes them (the
+ * rest when it signals POLLOUT). FALSE if the connection closed. */
+static gboolean
+send_held (PosternFrontConn *conn)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (postern_front_wire_flush (&conn->wire, &error)) {
+    conn->held_due = postern_front_wire_held (&conn->wire) > 0;
+    return TRUE;
+  }
+  g_debug ("connection from %s:%u: %s", conn->client_ip, conn->client_port, error->message);
+  postern_front_conn_close (conn, "client went away while sending");
+  return FALSE;
+}
+
+/* TLS 1.3 tickets are sent by us, not by GnuTLS after the handshake: two
+ * after a full handshake (a client may open connections in parallel), one
+ * after a resumption (the client used one), as OpenSSL does; GnuTLS would
+ * send two every time, each a ticket encryption and a key derivation.
+ * They go at once: they also acknowledge the client's Finished, which a
+ * client using Nagle's algorithm waits for before it sends its request,
+ * and held for the answer they made OpenSSL clients (wrk) spin longer.
+ * Through the wire's hold, so GnuTLS never sees EAGAIN halfway. FALSE if
+ * the connection closed. */
+static gboolean
+send_tickets (PosternFrontConn *conn)
+{
+  int rc;
+
+  if (gnutls_protocol_get_version (conn->session) != GNUTLS_TLS1_3)
+    return TRUE;
+  postern_front_wire_hold (&conn->wire, TRUE);
+  rc = gnutls_session_ticket_send (conn->session, gnutls_session_is_resumed (conn->session) ? 1 : 2, 0);
+  postern_front_wire_hold (&conn->wire, FALSE);
+  if (rc < 0)
+    g_debug ("no session ticket for %s:%u: %s", conn->client_ip, conn->client_port, gnutls_strerror (rc));
+  return send_held (conn);
+}
+
+/* POLLOUT while the wire holds bytes due: TRUE once they are all out (and
+ * POLLOUT is no longer watched for them). */
+static gboolean
+send_held_when_writable (PosternFrontConn *conn)
+{
+  if (!send_held (conn) || conn->held_due)
+    return FALSE;
+  watch (conn, conn->wanted);
+  return TRUE;
+}
+
 static void
 handshake (PosternFrontConn *conn)
 {
-  int rc = gnutls_handshake (conn->session);
+  int rc;
 
+  /* GnuTLS writes a flight in two or more pieces: one send for all. */
+  postern_front_wire_hold (&conn->wire, TRUE);
+  rc = gnutls_handshake (conn->session);
+  postern_front_wire_hold (&conn->wire, FALSE);
+  if (!send_held (conn))
+    return;
   if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
     watch (conn, gnutls_record_get_direction (conn->session) ? G_IO_OUT : G_IO_IN);
     return;
@@ -1184,6 +1257,8 @@ handshake (PosternFrontConn *conn)
     postern_front_conn_close (conn, gnutls_strerror (rc));
     return;
   }
+  if (!send_tickets (conn))
+    return;
   conn->state = CONN_READ_HEAD;
   watch (conn, G_IO_IN);
   read_input (conn);
@@ -1197,6 +1272,12 @@ conn_io_cb (gint fd, GIOCondition condition, gpointer user_data)
   conn_ref (conn);
   if (conn->broken) {
     /* closing from the loop already */
+  } else if (condition & G_IO_ERR) {
+    /* Reset: nothing can be answered. Watched for nothing (a full input
+     * nobody reads), it would be reported at every iteration. */
+    postern_front_conn_close (conn, "connection reset");
+  } else if ((condition & G_IO_OUT) && conn->held_due && !send_held_when_writable (conn)) {
+    /* closed, or the socket took only part of what the wire held */
   } else if (conn->state == CONN_HANDSHAKE) {
     handshake (conn);
   } else {
@@ -1215,7 +1296,7 @@ conn_io_cb (gint fd, GIOCondition condition, gpointer user_data)
 static gboolean
 start_tls (PosternFrontConn *conn, GError **error)
 {
-  int rc = gnutls_init (&conn->session, GNUTLS_SERVER | GNUTLS_NONBLOCK | GNUTLS_NO_SIGNAL);
+  int rc = gnutls_init (&conn->session, GNUTLS_SERVER | GNUTLS_NONBLOCK | GNUTLS_NO_SIGNAL | GNUTLS_NO_AUTO_SEND_TICKET);
 
   if (rc < 0) {
     conn->session = NULL;
@@ -1225,7 +1306,7 @@ start_tls (PosternFrontConn *conn, GError **error)
   conn->tls_material = postern_front_tls_ref (conn->front->tls);
   if (!postern_front_tls_setup_session (conn->tls_material, conn->session, error))
     return FALSE;
-  postern_tls_read_ahead_attach (&conn->ahead, conn->session, conn->fd);
+  postern_front_wire_attach (&conn->wire, conn->session, conn->fd);
   return TRUE;
 }
 
@@ -1241,13 +1322,30 @@ discard (PosternFrontConn *conn)
   g_free (conn);
 }
 
-PosternFrontConn *
-postern_front_conn_new (PosternFront *front, gint fd, gboolean tls, GError **error)
+/* The peer's address as text, from accept()'s answer: no getpeername()
+ * and no GSocketAddress per connection. */
+static void
+set_client_address (PosternFrontConn *conn, const struct sockaddr *peer, socklen_t peer_len)
+{
+  if (peer->sa_family == AF_INET && peer_len >= sizeof (struct sockaddr_in)) {
+    const struct sockaddr_in *in = (const struct sockaddr_in *) peer;
+    inet_ntop (AF_INET, &in->sin_addr, conn->client_ip, sizeof conn->client_ip);
+    conn->client_port = ntohs (in->sin_port);
+  } else if (peer->sa_family == AF_INET6 && peer_len >= sizeof (struct sockaddr_in6)) {
+    const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *) peer;
+    inet_ntop (AF_INET6, &in6->sin6_addr, conn->client_ip, sizeof conn->client_ip);
+    conn->client_port = ntohs (in6->sin6_port);
+  }
+}
+
+/* Listeners defer accept until the client's first bytes are in (TLS and
+ * HTTP clients speak first), so the connection starts on them at once
+ * instead of after another trip through the main loop. */
+gboolean
+postern_front_conn_accept (PosternFront *front, gint fd, gboolean tls, const struct sockaddr *peer,
+                           socklen_t peer_len, GError **error)
 {
   PosternFrontConn *conn = g_new0 (PosternFrontConn, 1);
-  struct sockaddr_storage ss;
-  socklen_t ss_len = sizeof ss;
-  gint one = 1;
 
   conn->front = front;
   conn->ref_count = 1;
@@ -1256,25 +1354,18 @@ postern_front_conn_new (PosternFront *front, gint fd, gboolean tls, GError **err
   conn->file_fd = -1;
   conn->out = g_byte_array_sized_new (4096);
   conn->state = tls ? CONN_HANDSHAKE : CONN_READ_HEAD;
-  setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  if (getpeername (fd, (struct sockaddr *) &ss, &ss_len) == 0) {
-    g_autoptr(GSocketAddress) sa = g_socket_address_new_from_native (&ss, ss_len);
-    if (G_IS_INET_SOCKET_ADDRESS (sa)) {
-      g_autofree gchar *ip = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (sa)));
-      g_strlcpy (conn->client_ip, ip, sizeof conn->client_ip);
-      conn->client_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (sa));
-    }
-  }
+  set_client_address (conn, peer, peer_len);
   if (tls && !start_tls (conn, error)) {
     discard (conn);
-    return NULL;
+    return FALSE;
   }
   set_deadline (conn, HEAD_TIMEOUT_S);
-  conn->watching = G_IO_IN;
+  conn->wanted = conn->watching = G_IO_IN;
   if (!postern_epoll_source_add (front->epoll, fd, G_IO_IN, conn_io_cb, conn, NULL, error)) {
     discard (conn);
-    return NULL;
+    return FALSE;
   }
   g_hash_table_add (front->connections, conn);
-  return conn;
+  conn_io_cb (fd, G_IO_IN, conn);
+  return TRUE;
 }

@@ -5,6 +5,7 @@
  * connections. */
 
 #include <gnutls/gnutls.h>
+#include <sys/socket.h>
 
 #include "postern-front-tls.h"
 #include "postern-front.h"
@@ -39,9 +40,13 @@ struct _PosternFront {
 
 gboolean          postern_front_is_banned   (PosternFront     *self,
                                              GInetAddress     *address);
-PosternFrontConn *postern_front_conn_new    (PosternFront     *front,
+/* Takes @fd, accepted with @peer; TRUE if it became a connection (which
+ * may have been served and closed before this returns). */
+gboolean          postern_front_conn_accept (PosternFront     *front,
                                              gint              fd,
                                              gboolean          tls,
+                                             const struct sockaddr *peer,
+                                             socklen_t         peer_len,
                                              GError          **error);
 void              postern_front_conn_close  (PosternFrontConn *conn,
                                              const gchar      *reason);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -73,9 +74,10 @@ accept_cb (gint fd, GIOCondition condition, gpointer user_data)
         g_warning ("accept on %s: %s", l->address, g_strerror (errno));
       break;
     }
-    peer = g_socket_address_new_from_native (&ss, len);
     /* Refused before any TLS work: a banned source costs one accept. */
-    if (G_IS_INET_SOCKET_ADDRESS (peer) &&
+    if (self->bans->len > 0)
+      peer = g_socket_address_new_from_native (&ss, len);
+    if (peer != NULL && G_IS_INET_SOCKET_ADDRESS (peer) &&
         postern_front_is_banned (self, g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (peer)))) {
       close (client);
       continue;
@@ -85,7 +87,7 @@ accept_cb (gint fd, GIOCondition condition, gpointer user_data)
       close (client);
       continue;
     }
-    if (postern_front_conn_new (self, client, l->tls, &error) == NULL)
+    if (!postern_front_conn_accept (self, client, l->tls, (struct sockaddr *) &ss, len, &error))
       g_warning ("connection on %s: %s", l->address, error->message);
   }
   return TRUE;
@@ -95,7 +97,7 @@ static FrontListener *
 listen_on (PosternFront *self, GInetSocketAddress *address, gboolean tls, GError **error)
 {
   struct sockaddr_storage ss;
-  gint fd, one = 1;
+  gint fd, one = 1, defer_s = 5;
   FrontListener *l;
   g_autofree gchar *text = postern_address_to_string (address);
   GSocketFamily family = g_socket_address_get_family (G_SOCKET_ADDRESS (address));
@@ -108,6 +110,12 @@ listen_on (PosternFront *self, GInetSocketAddress *address, gboolean tls, GError
     return NULL;
   }
   setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  /* Accepted sockets inherit it. */
+  setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  /* Both kinds of client speak first: accept once their first bytes are
+   * in, so a connection starts on them (a silent one is accepted after
+   * this many seconds and meets the head timeout). */
+  setsockopt (fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer_s, sizeof defer_s);
   if (family == G_SOCKET_FAMILY_IPV6)
     setsockopt (fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
   if (bind (fd, (struct sockaddr *) &ss, g_socket_address_get_native_size (G_SOCKET_ADDRESS (address))) != 0 ||

@@ -422,12 +422,21 @@ test_certificate_reload (Fixture *f, gconstpointer data)
   g_assert_true (g_subprocess_wait_check (p, NULL, &error));
 }
 
+static int
+count_ticket_cb (gnutls_session_t session, unsigned int htype, unsigned when, unsigned int incoming,
+                 const gnutls_datum_t *msg)
+{
+  (*(guint *) gnutls_session_get_ptr (session))++;
+  return 0;
+}
+
 /* One GET with Connection: close over a GnuTLS client session that offers
- * @resume (if not empty); returns the session's data for the next one and
- * whether this one was resumed. The answer must end with close_notify: a
- * cut connection reads as GNUTLS_E_PREMATURE_TERMINATION here. */
+ * @resume (if not empty); returns the session's data for the next one,
+ * whether this one was resumed and how many session tickets came. The
+ * answer must end with close_notify: a cut connection reads as
+ * GNUTLS_E_PREMATURE_TERMINATION here. */
 static gnutls_datum_t
-tls_get (Fixture *f, const gchar *priority, const gnutls_datum_t *resume, gboolean *resumed)
+tls_get (Fixture *f, const gchar *priority, const gnutls_datum_t *resume, gboolean *resumed, guint *tickets)
 {
   const gchar request[] = "GET /t/hello HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
   struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons (f->https_port) };
@@ -452,6 +461,9 @@ tls_get (Fixture *f, const gchar *priority, const gnutls_datum_t *resume, gboole
   g_assert_cmpint (gnutls_server_name_set (session, GNUTLS_NAME_DNS, "localhost", strlen ("localhost")), ==, 0);
   if (resume->size > 0)
     g_assert_cmpint (gnutls_session_set_data (session, resume->data, resume->size), ==, 0);
+  *tickets = 0;
+  gnutls_session_set_ptr (session, tickets);
+  gnutls_handshake_set_hook_function (session, GNUTLS_HANDSHAKE_NEW_SESSION_TICKET, GNUTLS_HOOK_PRE, count_ticket_cb);
   gnutls_transport_set_int (session, fd);
   do
     rc = gnutls_handshake (session);
@@ -473,7 +485,9 @@ tls_get (Fixture *f, const gchar *priority, const gnutls_datum_t *resume, gboole
 }
 
 /* Session tickets, TLS 1.3 and 1.2: a second connection offering the first
- * one's session is resumed (no new key exchange with the certificate). */
+ * one's session is resumed (no new key exchange with the certificate), and
+ * a third offering the ticket the second got. TLS 1.3 tickets come with the
+ * answer: two after a full handshake, one after a resumption. */
 static void
 test_resumption (Fixture *f, gconstpointer data)
 {
@@ -481,16 +495,24 @@ test_resumption (Fixture *f, gconstpointer data)
 
   for (guint i = 0; i < G_N_ELEMENTS (priorities); i++) {
     gnutls_datum_t none = { NULL, 0 };
-    gnutls_datum_t first, second;
+    gnutls_datum_t first, second, third;
     gboolean resumed;
+    guint tickets;
 
-    first = tls_get (f, priorities[i], &none, &resumed);
+    first = tls_get (f, priorities[i], &none, &resumed, &tickets);
     g_assert_false (resumed);
-    second = tls_get (f, priorities[i], &first, &resumed);
+    if (i == 0)
+      g_assert_cmpuint (tickets, ==, 2);
+    second = tls_get (f, priorities[i], &first, &resumed, &tickets);
     g_test_message ("%s: second connection resumed: %s", priorities[i], resumed ? "yes" : "no");
+    g_assert_true (resumed);
+    if (i == 0)
+      g_assert_cmpuint (tickets, ==, 1);
+    third = tls_get (f, priorities[i], &second, &resumed, &tickets);
     g_assert_true (resumed);
     gnutls_free (first.data);
     gnutls_free (second.data);
+    gnutls_free (third.data);
   }
 }
 
