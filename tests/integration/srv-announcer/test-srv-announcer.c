@@ -209,7 +209,7 @@ fixture_set_up (Fixture *f, ServerKind kind, const gchar *secret, int key_mode)
   key = g_strdup_printf ("hmac-sha256 postern-key %s\n",
                          secret != NULL ? secret : (f->dns != NULL ? f->dns->secret : "AAAA"));
   write_file (f->key_path, key, key_mode);
-  postern_test_daemon_write_dropin (f->d, "00-core.conf", "[core]\nfqdn = proxy1." ZONE "\nstop-timeout = 5\n");
+  postern_test_daemon_write_dropin (f->d, "00-core.conf", "[core]\nfqdn = proxy1." ZONE "\nstop-timeout = 30\n");
   postern_test_daemon_write_dropin (f->d, "10-upstream-sim.conf", "[upstream-sim]\nnodes = node1:up;node2:up\n");
 }
 
@@ -527,6 +527,7 @@ test_unreachable (void)
   g_assert_true (g_socket_bind (silent, any, FALSE, &error));
   bound = g_socket_get_local_address (silent, &error);
   fixture_set_up (&f, (ServerKind) -1, NULL, 0600);
+  postern_test_daemon_write_dropin (f.d, "00-core.conf", "[core]\nfqdn = proxy1." ZONE "\nstop-timeout = 5\n");
   write_announcer (&f, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
   g_assert_true (postern_test_daemon_start (f.d, &error));
   g_assert_no_error (error);
