@@ -205,6 +205,21 @@ forward_abort (Forward *f)
   forward_free (f);
 }
 
+/* The part of an answer read from a node that failed, before the request
+ * goes to the next one. */
+static void
+forget_answer (Forward *f)
+{
+  if (f->have_resp)
+    postern_http_response_clear (&f->resp);
+  f->have_resp = FALSE;
+  g_byte_array_set_size (f->in, 0);
+  f->scanned = 0;
+  f->upstream_status = 0;
+  if (f->capture != NULL)
+    g_string_free (g_steal_pointer (&f->capture), TRUE);
+}
+
 /* After a fault with nothing sent to the client: another node when that
  * cannot submit the request twice, else a 502. */
 static void
@@ -223,7 +238,12 @@ upstream_failed (Forward *f, const GError *error)
     forward_abort (f);
     return;
   }
-  if (!may_have_reached || (f->idempotent && !f->has_body && f->in->len == 0)) {
+  /* Nothing reached the client yet (a known-length head is held until body
+   * bytes follow it): an idempotent request without a body goes to another
+   * node even when this one may have seen it, whatever part of its answer
+   * had come. */
+  if (!may_have_reached || (f->idempotent && !f->has_body)) {
+    forget_answer (f);
     g_ptr_array_add (f->tried, proxy_node_ref (f->node));
     f->node->active--;
     g_clear_pointer (&f->node, proxy_node_unref);
@@ -347,6 +367,8 @@ drain_cb (PosternHttpExchange *exchange, gpointer user_data)
     proxy_conn_pause (f->conn, FALSE);
 }
 
+static gboolean start_response (Forward *f);
+
 /* Body bytes of the answer; returns FALSE when the forward ended. */
 static gboolean
 body_bytes (Forward *f, const guint8 *data, gsize len)
@@ -360,6 +382,8 @@ body_bytes (Forward *f, const guint8 *data, gsize len)
     return FALSE;
   case POSTERN_HTTP_BODY_LENGTH:
     consumed = (gsize) MIN ((guint64) len, f->remaining);
+    if (!f->response_started && consumed > 0 && !start_response (f))
+      return FALSE;
     if (!deliver (f, data, consumed))
       return FALSE;
     f->remaining -= consumed;
@@ -422,6 +446,20 @@ client_length (Forward *f)
     return 0;
   }
   return -1;
+}
+
+/* The node's head goes to the client; FALSE when the client went away. */
+static gboolean
+start_response (Forward *f)
+{
+  f->resp_connection = soup_message_headers_get_list (f->resp.headers, "Connection");
+  soup_message_headers_foreach (f->resp.headers, copy_header, f);
+  postern_http_exchange_set_drain_func (f->exchange, drain_cb, f);
+  postern_http_exchange_begin (f->exchange, f->resp.status, client_length (f));
+  if (f->freed)
+    return FALSE;
+  f->response_started = TRUE;
+  return TRUE;
 }
 
 /* --- WebSocket tunnel ------------------------------------------------ */
@@ -568,13 +606,15 @@ head_bytes (Forward *f)
   f->remaining = f->resp.content_length;
   if (f->call != PROXY_CALL_OTHER)
     f->capture = g_string_new (NULL);
-  f->resp_connection = soup_message_headers_get_list (f->resp.headers, "Connection");
-  soup_message_headers_foreach (f->resp.headers, copy_header, f);
-  postern_http_exchange_set_drain_func (f->exchange, drain_cb, f);
-  postern_http_exchange_begin (f->exchange, f->resp.status, client_length (f));
-  if (f->freed)
+  /* The front sends a known-length head only with the first body bytes:
+   * held here until then, a node failing in between leaves the client
+   * untouched and the request can go elsewhere. */
+  if (f->resp.body == POSTERN_HTTP_BODY_LENGTH && f->remaining > 0 && f->in->len == head_len) {
+    g_byte_array_set_size (f->in, 0);
+    return TRUE;
+  }
+  if (!start_response (f))
     return FALSE;
-  f->response_started = TRUE;
   if (f->resp.body == POSTERN_HTTP_BODY_NONE) {
     response_complete (f, f->in->len == head_len);
     return FALSE;
