@@ -57,7 +57,7 @@ typedef struct {
   gint64 started;             /* monotonic µs */
   gint64 upstream_started;
   gint64 last_activity;       /* monotonic µs of the last send or read upstream */
-  guint idle_id;
+  ProxyTimer idle;
   gboolean done;
   /* Writing to the client can end the forward under the writer (the front
    * reports a vanished client at once): memory is kept while busy. */
@@ -117,7 +117,7 @@ static void
 forward_free (Forward *f)
 {
   g_hash_table_remove (f->shared->forwards, f);
-  g_clear_handle_id (&f->idle_id, g_source_remove);
+  proxy_timer_disarm (&f->idle);
   if (f->conn != NULL)
     proxy_conn_free (f->conn);
   if (f->resolving)
@@ -256,7 +256,7 @@ upstream_failed (Forward *f, const GError *error)
 static void
 reset_idle (Forward *f);
 
-static gboolean
+static void
 idle_timeout_cb (gpointer user_data)
 {
   Forward *f = user_data;
@@ -264,28 +264,25 @@ idle_timeout_cb (gpointer user_data)
   gint64 idle_us = g_get_monotonic_time () - f->last_activity;
   g_autoptr(GError) error = NULL;
 
-  f->idle_id = 0;
   if (idle_us < limit_us) {
     /* The node spoke since the timer was armed: wait for the rest. */
-    f->idle_id = g_timeout_add_seconds ((guint) ((limit_us - idle_us + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC),
-                                        idle_timeout_cb, f);
-    return G_SOURCE_REMOVE;
+    proxy_timer_arm (f->shared->loop, &f->idle,
+                     (guint) ((limit_us - idle_us + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC), idle_timeout_cb, f);
+    return;
   }
   error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "upstream idle timeout");
   f->request_sent = TRUE; /* never retried: it waited too long already */
   f->idempotent = FALSE;
   upstream_failed (f, error);
-  return G_SOURCE_REMOVE;
 }
 
-/* Only notes the time: re-arming a timer on every read would create and
- * destroy a GSource per chunk. */
+/* Only notes the time: the timer checks it when it fires. */
 static void
 reset_idle (Forward *f)
 {
   f->last_activity = g_get_monotonic_time ();
-  if (f->idle_id == 0 && !f->done)
-    f->idle_id = g_timeout_add_seconds (f->shared->idle_timeout_s, idle_timeout_cb, f);
+  if (!proxy_timer_is_armed (&f->idle) && !f->done)
+    proxy_timer_arm (f->shared->loop, &f->idle, f->shared->idle_timeout_s, idle_timeout_cb, f);
 }
 
 static void
@@ -320,7 +317,7 @@ response_complete (Forward *f, gboolean reusable)
   ProxyConn *conn = g_steal_pointer (&f->conn);
   PosternEventBus *bus = postern_context_get_event_bus (f->shared->context);
 
-  g_clear_handle_id (&f->idle_id, g_source_remove);
+  proxy_timer_disarm (&f->idle);
   inspect_answer (f);
   proxy_node_keep_session (f->node, conn);
   if (reusable && f->resp.keep_alive && (!f->has_body || f->body_done) && proxy_conn_get_pending (conn) == 0)
@@ -684,7 +681,7 @@ body_cb (PosternHttpExchange *exchange, const guint8 *data, gsize length, gboole
   if (!f->refusing && f->shared->max_body > 0 && f->body_seen > f->shared->max_body) {
     /* The node gets no more of it and its answer is not awaited. */
     drop_conn (f);
-    g_clear_handle_id (&f->idle_id, g_source_remove);
+    proxy_timer_disarm (&f->idle);
     f->refusing = TRUE;
   }
   if (f->refusing) {
@@ -748,7 +745,7 @@ resolved_cb (ProxyNode *node, const GError *error, gpointer user_data)
     upstream_failed (f, error);
     return;
   }
-  f->conn = proxy_conn_connect (node->addresses, node->host, f->shared->creds, f->shared->verify, node->tls_session,
+  f->conn = proxy_conn_connect (f->shared->loop, node->addresses, node->host, f->shared->creds, f->shared->verify, node->tls_session,
                                 f->shared->connect_timeout_s, connected_cb, f);
 }
 
