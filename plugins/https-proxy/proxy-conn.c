@@ -478,14 +478,15 @@ proxy_conn_take_session (ProxyConn *conn)
   return g_bytes_new_with_free_func (data.data, data.size, gnutls_free, data.data);
 }
 
-/* An idle pooled connection is reusable when it is open and the node sent
- * nothing (a readable idle connection is a close or garbage). */
+/* An idle pooled connection is reusable while it is open and the node sent
+ * nothing: it stays watched, so a close or stray bytes the loop has seen
+ * failed it already. No poll() per request for a close the loop has not
+ * dispatched yet: the forward retries a pooled connection that fails before
+ * any answer on a new one. */
 gboolean
 proxy_conn_is_usable (ProxyConn *conn)
 {
-  if (conn->state != CONN_OPEN || conn->out->len > 0 || postern_tls_read_ahead_pending (&conn->ahead) > 0)
-    return FALSE;
-  return !g_socket_condition_check (conn->socket, G_IO_IN | G_IO_HUP | G_IO_ERR);
+  return conn->state == CONN_OPEN && conn->out->len == 0 && postern_tls_read_ahead_pending (&conn->ahead) == 0;
 }
 
 void

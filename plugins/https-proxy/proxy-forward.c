@@ -37,6 +37,7 @@ typedef struct {
   gboolean websocket;         /* the client asked for an upgrade */
   gboolean tunnel;            /* the node said 101: bytes flow both ways */
   gboolean reused;            /* the connection came from the pool */
+  gboolean stale_retried;     /* a pooled one failed at once: a new one was tried */
   gboolean resolving;         /* waiting for the node's name to resolve */
   gboolean request_sent;      /* at least the head went out */
   gboolean body_reading;
@@ -66,6 +67,7 @@ typedef struct {
 } Forward;
 
 static void try_node (Forward *f);
+static void resolved_cb (ProxyNode *node, const GError *error, gpointer user_data);
 
 /* Header names with their lengths: every header of every request and
  * answer is checked against these, and a length compare rules out most. */
@@ -236,6 +238,17 @@ upstream_failed (Forward *f, const GError *error)
   postern_debug (f->shared->context, "upstream %s: %s", f->node->name, error->message);
   if (f->response_started) {
     forward_abort (f);
+    return;
+  }
+  if (stale_reuse && !f->stale_retried && (!may_have_reached || (f->idempotent && !f->has_body))) {
+    /* The node had closed the pooled connection before the loop saw it:
+     * the same node once more, on a new connection (also when it is the
+     * only one). */
+    f->stale_retried = TRUE;
+    f->reused = FALSE;
+    f->request_sent = FALSE;
+    f->resolving = TRUE;
+    proxy_node_resolve (f->node, resolved_cb, f);
     return;
   }
   /* Nothing reached the client yet (a known-length head is held until body

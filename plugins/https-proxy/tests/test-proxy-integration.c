@@ -697,6 +697,31 @@ test_cut_answer_retry (Fixture *f, gconstpointer data)
   ticket_node_stop (cut);
 }
 
+/* A node that answers with keep-alive and then closes every connection:
+ * its pooled connections fail, and no GET is lost for it, although it is
+ * the only node. */
+static void
+test_node_closes_pooled (Fixture *f, gconstpointer data)
+{
+  TicketNode *node = ticket_node_start_answering ("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n");
+  g_autofree gchar *conf = g_strdup_printf ("[core]\nfqdn = localhost\nhttps-listen = 127.0.0.1:%u\n"
+                                            "http-listen = 127.0.0.1:%u\n\n[https-proxy]\nnodes = 127.0.0.1:%u\n"
+                                            "health-interval = 0\n", f->https_port, f->http_port,
+                                            ticket_node_get_port (node));
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autofree gchar *u = url (f, "/anything");
+
+  postern_test_daemon_write_dropin (f->d, "40-https-proxy.conf", conf);
+  g_assert_cmpint (postern_test_ctl (f->d, &out, &err, "reload", NULL), ==, 0);
+  for (guint i = 0; i < 4; i++) {
+    g_autofree gchar *answer = curl (f, u, NULL);
+    g_assert_cmpuint (status_of (answer), ==, 200);
+    g_assert_true (g_str_has_suffix (answer, "\r\n\r\nok\n"));
+  }
+  g_assert_cmpuint (ticket_node_get_requests (node), ==, 4);
+  ticket_node_stop (node);
+}
+
 /* A node that stops reading while a client uploads fast: the proxy holds
  * the client back instead of queueing the body. */
 static void
@@ -961,6 +986,8 @@ main (int argc, char **argv)
   g_test_add ("/https-proxy/infinity-api", Fixture, NULL, fixture_setup, test_infinity_api, fixture_teardown);
   g_test_add ("/https-proxy/node-by-name", Fixture, NULL, fixture_setup, test_node_by_name, fixture_teardown);
   g_test_add ("/https-proxy/cut-answer-retry", Fixture, NULL, fixture_setup, test_cut_answer_retry, fixture_teardown);
+  g_test_add ("/https-proxy/node-closes-pooled", Fixture, NULL, fixture_setup, test_node_closes_pooled,
+              fixture_teardown);
   g_test_add ("/https-proxy/tls-resumption", Fixture, NULL, fixture_setup, test_tls_resumption, fixture_teardown);
   g_test_add ("/https-proxy/websocket", Fixture, NULL, fixture_setup, test_websocket, fixture_teardown);
   g_test_add ("/https-proxy/websocket-idle", Fixture, NULL, fixture_setup, test_websocket_idle, fixture_teardown);
