@@ -3,8 +3,8 @@
 # callgrind: deterministic where CPU time on a shared machine is not, so two
 # builds compare in one run each. posternd (https-proxy only) runs under
 # callgrind in front of one nginx upstream serving the bench's 200-byte
-# answer; the instructions of a short and a long wrk run (each with the same
-# handshakes) differ by those of the extra requests.
+# answer; the instructions of a window in the middle of a wrk run are
+# divided by the requests the proxy forwarded in it.
 # Also prints the system calls per request of the same kind of run without
 # valgrind (strace -c -f), when strace is installed.
 # Usage: count-instructions.sh POSTERND PLUGIN_DIR [seconds] [connections]
@@ -16,7 +16,7 @@ seconds=${3:-10}
 connections=${4:-64}
 . "$(dirname "$0")/../bench-lib.sh"
 bench_init https-proxy-instructions
-bench_require wrk nginx openssl valgrind callgrind_control
+bench_require wrk nginx openssl valgrind callgrind_control gdbus
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 7 -subj /CN=localhost \
   -addext subjectAltName=DNS:localhost -keyout "$work/key.pem" -out "$work/cert.pem" 2> /dev/null
@@ -80,24 +80,31 @@ run_postern() { # wrapper...
 }
 requests_of() { awk '/ requests in / { print $1 }' "$1"; }
 
-# Every wrk run opens its connections anew: a short and a long run, each
-# counted from zero, and their difference holds no handshake.
-count_run() { # seconds dump-number: "instructions requests"
-  callgrind_control -z "$postern_pid" > /dev/null
-  wrk -t1 -c "$connections" -d"$1s" --timeout 30s "$url" > "$work/wrk-$2.log"
-  callgrind_control -d "$postern_pid" > /dev/null
-  printf '%s %s\n' "$(awk '/^summary:|^totals:/ { print $2; exit }' "$work/callgrind.out.$postern_pid.$2")" \
-    "$(requests_of "$work/wrk-$2.log")"
+# Counted in the middle of one long wrk run, once every connection shook
+# hands (under callgrind that takes a while): the requests of the window
+# come from the node's request counter (D-Bus ListNodes).
+node_requests() {
+  gdbus call --address "$(head -1 "$work/bus")" --dest org.postern.Postern1 \
+    --object-path /org/postern/Postern1/https_proxy --method org.postern.Postern1.HttpsProxy.ListNodes |
+    sed -n 's/^[^(]*([^,]*, [^,]*, uint64 \([0-9]*\).*/\1/p'
 }
 run_postern valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out.%p" --dump-instr=no --compress-strings=no
-wrk -t1 -c "$connections" -d5s --timeout 30s "$url" > /dev/null
-short=$(count_run "$((seconds / 4 + 1))" 1)
-long=$(count_run "$seconds" 2)
-# For callgrind_annotate: CALLGRIND_OUT=file keeps the long run's profile.
-[ -z "${CALLGRIND_OUT:-}" ] || cp "$work/callgrind.out.$postern_pid.2" "$CALLGRIND_OUT"
+settle=$((seconds * 2))
+wrk -t1 -c "$connections" -d"$((settle + seconds + 10))s" --timeout 60s "$url" > "$work/wrk.log" &
+wrk_pid=$!
+sleep "$settle"
+r0=$(node_requests)
+callgrind_control -z "$postern_pid" > /dev/null
+sleep "$seconds"
+callgrind_control -d "$postern_pid" > /dev/null
+r1=$(node_requests)
+wait "$wrk_pid"
+ir=$(awk '/^summary:|^totals:/ { print $2; exit }' "$work/callgrind.out.$postern_pid.1")
+# For callgrind_annotate: CALLGRIND_OUT=file keeps the profile.
+[ -z "${CALLGRIND_OUT:-}" ] || cp "$work/callgrind.out.$postern_pid.1" "$CALLGRIND_OUT"
 kill "$postern_pid"
 wait "$postern_pid" 2>/dev/null || true
-echo "$short $long" | awk '{ printf "instructions per request: %.0f (%d more requests in the long run)\n", ($3 - $1) / ($4 - $2), $4 - $2 }'
+echo "instructions per request: $((ir / (r1 - r0))) ($((r1 - r0)) requests counted)"
 
 if command -v strace > /dev/null; then
   rm -rf "$work/state" && mkdir -p "$work/state"

@@ -26,7 +26,7 @@ typedef struct {
   PosternHttpExchange *exchange;
   ProxyNode *node;
   ProxyConn *conn;
-  GPtrArray *tried;           /* ProxyNode* already failed for this request */
+  GPtrArray *tried;           /* ProxyNode* already failed for this request; NULL before a failure */
   gchar *token;
   gchar *alias;
   ProxyCall call;
@@ -95,11 +95,27 @@ static const HeaderName response_replaced[] = {
   HEADER_NAME ("Content-Length"), HEADER_NAME ("Date"), HEADER_NAME ("Server"),
 };
 
+static inline gchar
+ascii_lower (gchar c)
+{
+  return c >= 'A' && c <= 'Z' ? (gchar) (c - 'A' + 'a') : c;
+}
+
+/* g_ascii_strncasecmp() costs two function calls per character. */
+static gboolean
+ascii_equal_n (const gchar *a, const gchar *b, gsize len)
+{
+  for (gsize i = 0; i < len; i++)
+    if (ascii_lower (a[i]) != ascii_lower (b[i]))
+      return FALSE;
+  return TRUE;
+}
+
 static gboolean
 name_is_one_of (const gchar *name, gsize len, const HeaderName *names, gsize n_names)
 {
   for (gsize i = 0; i < n_names; i++)
-    if (names[i].len == len && g_ascii_strncasecmp (name, names[i].name, len) == 0)
+    if (names[i].len == len && ascii_equal_n (name, names[i].name, len))
       return TRUE;
   return FALSE;
 }
@@ -133,7 +149,7 @@ forward_free (Forward *f)
   postern_http_exchange_set_closed_func (f->exchange, NULL, NULL);
   postern_http_exchange_set_drain_func (f->exchange, NULL, NULL);
   postern_http_exchange_unref (f->exchange);
-  g_ptr_array_unref (f->tried);
+  g_clear_pointer (&f->tried, g_ptr_array_unref);
   g_free (f->token);
   g_free (f->alias);
   g_string_free (f->head, TRUE);
@@ -257,6 +273,8 @@ upstream_failed (Forward *f, const GError *error)
    * had come. */
   if (!may_have_reached || (f->idempotent && !f->has_body)) {
     forget_answer (f);
+    if (f->tried == NULL)
+      f->tried = g_ptr_array_new_with_free_func ((GDestroyNotify) proxy_node_unref);
     g_ptr_array_add (f->tried, proxy_node_ref (f->node));
     f->node->active--;
     g_clear_pointer (&f->node, proxy_node_unref);
@@ -769,7 +787,7 @@ try_node (Forward *f)
 
   f->node = proxy_nodes_pick (nodes, f->token, postern_http_exchange_get_client_ip (f->exchange), f->tried);
   if (f->node == NULL) {
-    forward_end (f, f->tried->len > 0 ? 502 : 503, "no Conferencing Node available");
+    forward_end (f, f->tried != NULL ? 502 : 503, "no Conferencing Node available");
     return;
   }
   proxy_node_ref (f->node);
@@ -846,7 +864,6 @@ proxy_forward_start (ProxyShared *shared, PosternHttpExchange *exchange)
   f->shared = shared;
   g_hash_table_add (shared->forwards, f);
   f->exchange = postern_http_exchange_ref (exchange);
-  f->tried = g_ptr_array_new_with_free_func ((GDestroyNotify) proxy_node_unref);
   f->in = g_byte_array_new ();
   f->started = g_get_monotonic_time ();
   f->idempotent = method_is_idempotent (postern_http_exchange_get_method (exchange));

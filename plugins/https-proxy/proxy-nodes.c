@@ -289,6 +289,12 @@ ip_hash (const gchar *client_ip)
   return h;
 }
 
+static gboolean
+excluded (GPtrArray *exclude, ProxyNode *node)
+{
+  return exclude != NULL && g_ptr_array_find (exclude, node, NULL);
+}
+
 ProxyNode *
 proxy_nodes_pick (ProxyNodes *self, const gchar *token, const gchar *client_ip, GPtrArray *exclude)
 {
@@ -299,7 +305,7 @@ proxy_nodes_pick (ProxyNodes *self, const gchar *token, const gchar *client_ip, 
   if (token != NULL && self->balance == PROXY_BALANCE_TOKEN) {
     TokenEntry *entry = g_hash_table_lookup (self->tokens, token);
     /* A session stays on its node while that node is up or draining. */
-    if (entry != NULL && !entry->node->removed && !g_ptr_array_find (exclude, entry->node, NULL) &&
+    if (entry != NULL && !entry->node->removed && !excluded (exclude, entry->node) &&
         (node_available (self, entry->node, now) || entry->node->state == PROXY_NODE_DRAINING))
       return entry->node;
   }
@@ -307,14 +313,14 @@ proxy_nodes_pick (ProxyNodes *self, const gchar *token, const gchar *client_ip, 
   for (guint i = 0; i < n; i++) {
     guint at = (self->next + i) % n;
     ProxyNode *node = self->nodes->pdata[at];
-    if (node_available (self, node, now) && !g_ptr_array_find (exclude, node, NULL) && n_healthy++ == 0)
+    if (node_available (self, node, now) && !excluded (exclude, node) && n_healthy++ == 0)
       first = at;
   }
   if (n_healthy == 0) {
     /* Every node is down: try one anyway rather than refuse outright. */
     for (guint i = 0; i < n; i++) {
       ProxyNode *node = self->nodes->pdata[(self->next + i) % n];
-      if (node->state == PROXY_NODE_DOWN && !g_ptr_array_find (exclude, node, NULL)) {
+      if (node->state == PROXY_NODE_DOWN && !excluded (exclude, node)) {
         self->next = (self->next + i + 1) % n;
         return node;
       }
@@ -327,7 +333,7 @@ proxy_nodes_pick (ProxyNodes *self, const gchar *token, const gchar *client_ip, 
     guint k = ip_hash (client_ip) % n_healthy;
     for (guint i = 0; i < n; i++) {
       ProxyNode *node = self->nodes->pdata[i];
-      if (node_available (self, node, now) && !g_ptr_array_find (exclude, node, NULL) && k-- == 0)
+      if (node_available (self, node, now) && !excluded (exclude, node) && k-- == 0)
         return node;
     }
   }
