@@ -361,8 +361,9 @@ deferred_fail_cb (gpointer user_data)
 }
 
 ProxyConn *
-proxy_conn_connect (ProxyLoop *loop, GPtrArray *addresses, const gchar *server_name, gnutls_certificate_credentials_t creds,
-                    gboolean verify, GBytes *session, guint timeout_s, ProxyConnReadyFunc ready, gpointer user_data)
+proxy_conn_connect (ProxyLoop *loop, GPtrArray *addresses, const gchar *server_name,
+                    gnutls_certificate_credentials_t creds, gboolean verify, GBytes *session, guint timeout_s,
+                    ProxyConnReadyFunc ready, gpointer user_data)
 {
   ProxyConn *conn = g_new0 (ProxyConn, 1);
   g_autoptr(GError) error = NULL;

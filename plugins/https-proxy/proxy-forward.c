@@ -776,8 +776,8 @@ resolved_cb (ProxyNode *node, const GError *error, gpointer user_data)
     upstream_failed (f, error);
     return;
   }
-  f->conn = proxy_conn_connect (f->shared->loop, node->addresses, node->host, f->shared->creds, f->shared->verify, node->tls_session,
-                                f->shared->connect_timeout_s, connected_cb, f);
+  f->conn = proxy_conn_connect (f->shared->loop, node->addresses, node->host, f->shared->creds, f->shared->verify,
+                                node->tls_session, f->shared->connect_timeout_s, connected_cb, f);
 }
 
 static void
