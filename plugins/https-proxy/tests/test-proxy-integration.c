@@ -525,7 +525,11 @@ reload_with (Fixture *f, const gchar *conf)
 }
 
 /* Under wrk load: two reloads changing the node list and a node killed
- * lose no request (the load is idempotent GETs). */
+ * lose no request (the load is idempotent GETs). Every answer counts: the
+ * demo node's answers are short, their head is held until the body follows
+ * and the body is one TLS record, so no client ever sees part of an answer
+ * from the killed node (the one loss a proxy cannot undo); whatever it had
+ * not answered goes to another node. */
 static void
 test_wrk_reload_and_kill (Fixture *f, gconstpointer data)
 {
