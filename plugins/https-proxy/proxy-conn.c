@@ -48,6 +48,15 @@ struct _ProxyConn {
 
 static void update_watch (ProxyConn *conn);
 
+/* The next main loop iteration, at the sockets' priority: an idle source
+ * (g_idle_add) would wait while any socket is ready, which under load is
+ * always. */
+static guint
+soon (GSourceFunc func, gpointer data)
+{
+  return g_idle_add_full (G_PRIORITY_DEFAULT, func, data, NULL);
+}
+
 static void
 unwatch (ProxyConn *conn)
 {
@@ -115,7 +124,7 @@ fail_later (ProxyConn *conn, GError *error)
   else
     g_error_free (error);
   if (conn->deferred_id == 0)
-    conn->deferred_id = g_idle_add (deferred_cb, conn);
+    conn->deferred_id = soon (deferred_cb, conn);
 }
 
 static void
@@ -391,7 +400,7 @@ proxy_conn_connect (ProxyLoop *loop, GPtrArray *addresses, const gchar *server_n
   }
   conn->verify = verify;
   if (!connect_next (conn, &error)) {
-    conn->idle_id = g_idle_add (deferred_fail_cb, conn);
+    conn->idle_id = soon (deferred_fail_cb, conn);
     return conn;
   }
   proxy_timer_arm (loop, &conn->timeout, timeout_s, timeout_cb, conn);
@@ -433,7 +442,7 @@ proxy_conn_pause (ProxyConn *conn, gboolean paused)
   update_watch (conn);
   /* GnuTLS may hold decrypted bytes the socket will never signal again. */
   if (!paused && conn->idle_id == 0 && has_buffered (conn))
-    conn->idle_id = g_idle_add (resume_cb, conn);
+    conn->idle_id = soon (resume_cb, conn);
 }
 
 void
