@@ -27,9 +27,10 @@ struct _ProxyConn {
   gnutls_session_t tls;
   gboolean verify;
   gboolean session_taken;
-  GSource *watch;
+  ProxyLoop *loop;
+  gboolean watched;       /* the socket is on the loop's epoll source */
   GIOCondition watching;
-  guint timeout_id;
+  ProxyTimer timeout;
   guint idle_id;
   guint deferred_id;
   GByteArray *out;
@@ -37,6 +38,7 @@ struct _ProxyConn {
   gboolean paused;
   gboolean in_send;   /* inside proxy_conn_send(): faults are reported later */
   GError *deferred;
+  ConnState deferred_was;
   PosternTlsReadAhead ahead; /* one recv() per TLS record */
   ProxyConnReadyFunc ready;
   ProxyConnReadFunc reader;
@@ -45,6 +47,23 @@ struct _ProxyConn {
 };
 
 static void update_watch (ProxyConn *conn);
+
+/* The next main loop iteration, at the sockets' priority: an idle source
+ * (g_idle_add) would wait while any socket is ready, which under load is
+ * always. */
+static guint
+soon (GSourceFunc func, gpointer data)
+{
+  return g_idle_add_full (G_PRIORITY_DEFAULT, func, data, NULL);
+}
+
+static void
+unwatch (ProxyConn *conn)
+{
+  if (conn->watched)
+    postern_epoll_source_remove (proxy_loop_get_epoll (conn->loop), g_socket_get_fd (conn->socket));
+  conn->watched = FALSE;
+}
 
 static ProxyConn *
 conn_ref (ProxyConn *conn)
@@ -58,11 +77,8 @@ conn_unref (ProxyConn *conn)
 {
   if (--conn->ref > 0)
     return;
-  if (conn->watch != NULL) {
-    g_source_destroy (conn->watch);
-    g_source_unref (conn->watch);
-  }
-  g_clear_handle_id (&conn->timeout_id, g_source_remove);
+  unwatch (conn);
+  proxy_timer_disarm (&conn->timeout);
   g_clear_handle_id (&conn->idle_id, g_source_remove);
   g_clear_handle_id (&conn->deferred_id, g_source_remove);
   g_clear_error (&conn->deferred);
@@ -77,32 +93,11 @@ conn_unref (ProxyConn *conn)
   g_free (conn);
 }
 
-/* Reports a fault once, to whoever listens now. */
-static gboolean deferred_cb (gpointer user_data);
-
+/* Tells whoever listens now: the ready callback before the connection was
+ * open, the reader after. */
 static void
-fail (ProxyConn *conn, GError *error)
+report (ProxyConn *conn, ConnState was, GError *error)
 {
-  ConnState was = conn->state;
-
-  g_clear_handle_id (&conn->timeout_id, g_source_remove);
-  if (conn->watch != NULL) {
-    g_source_destroy (conn->watch);
-    g_clear_pointer (&conn->watch, g_source_unref);
-  }
-  /* The caller of proxy_conn_send() must not see its own objects freed
-   * under it: report from the main loop instead. */
-  if (conn->in_send) {
-    conn->state = CONN_FAILED;
-    if (conn->deferred == NULL)
-      conn->deferred = error;
-    else
-      g_error_free (error);
-    if (conn->deferred_id == 0)
-      conn->deferred_id = g_idle_add (deferred_cb, conn);
-    return;
-  }
-  conn->state = CONN_FAILED;
   if (was != CONN_OPEN) {
     if (conn->ready != NULL)
       conn->ready (conn, error, conn->user_data);
@@ -110,6 +105,41 @@ fail (ProxyConn *conn, GError *error)
     conn->reader (conn, NULL, 0, error, conn->user_data);
   }
   g_error_free (error);
+}
+
+static gboolean deferred_cb (gpointer user_data);
+
+/* Reports a fault once, from the main loop: for callers that must not see
+ * their own objects freed under them. */
+static void
+fail_later (ProxyConn *conn, GError *error)
+{
+  if (conn->state != CONN_FAILED)
+    conn->deferred_was = conn->state;
+  unwatch (conn);
+  proxy_timer_disarm (&conn->timeout);
+  conn->state = CONN_FAILED;
+  if (conn->deferred == NULL)
+    conn->deferred = error;
+  else
+    g_error_free (error);
+  if (conn->deferred_id == 0)
+    conn->deferred_id = soon (deferred_cb, conn);
+}
+
+static void
+fail (ProxyConn *conn, GError *error)
+{
+  ConnState was = conn->state;
+
+  if (conn->in_send) {
+    fail_later (conn, error);
+    return;
+  }
+  unwatch (conn);
+  proxy_timer_disarm (&conn->timeout);
+  conn->state = CONN_FAILED;
+  report (conn, was, error);
 }
 
 static gboolean
@@ -141,7 +171,7 @@ handshake (ProxyConn *conn)
     ProxyConnReadyFunc ready = conn->ready;
     conn->state = CONN_OPEN;
     conn->ready = NULL;
-    g_clear_handle_id (&conn->timeout_id, g_source_remove);
+    proxy_timer_disarm (&conn->timeout);
     update_watch (conn);
     ready (conn, NULL, conn->user_data);
     return;
@@ -217,10 +247,7 @@ connect_next (ProxyConn *conn, GError **error)
     GSocketAddress *address = conn->addresses->pdata[conn->next_address++];
 
     g_clear_error (&last);
-    if (conn->watch != NULL) {
-      g_source_destroy (conn->watch);
-      g_clear_pointer (&conn->watch, g_source_unref);
-    }
+    unwatch (conn);
     if (conn->socket != NULL)
       g_socket_close (conn->socket, NULL);
     g_clear_object (&conn->socket);
@@ -245,7 +272,7 @@ connect_next (ProxyConn *conn, GError **error)
 }
 
 static gboolean
-socket_cb (GSocket *socket, GIOCondition condition, gpointer user_data)
+socket_cb (gint fd, GIOCondition condition, gpointer user_data)
 {
   ProxyConn *conn = conn_ref (user_data);
 
@@ -274,12 +301,15 @@ socket_cb (GSocket *socket, GIOCondition condition, gpointer user_data)
       update_watch (conn);
   }
   conn_unref (conn);
-  return G_SOURCE_CONTINUE;
+  /* Whatever ended or replaced the watch has removed it already. */
+  return TRUE;
 }
 
 static void
 update_watch (ProxyConn *conn)
 {
+  GSource *epoll = proxy_loop_get_epoll (conn->loop);
+  g_autoptr(GError) error = NULL;
   GIOCondition want = 0;
 
   if (conn->state == CONN_CONNECTING)
@@ -288,33 +318,32 @@ update_watch (ProxyConn *conn)
     want = gnutls_record_get_direction (conn->tls) ? G_IO_OUT : G_IO_IN;
   else if (conn->state == CONN_OPEN)
     want = (conn->out->len > 0 ? G_IO_OUT : 0) | (conn->paused ? 0 : G_IO_IN);
-  if (conn->watch != NULL && want == conn->watching)
+  if (want == 0 || conn->state == CONN_FAILED) {
+    unwatch (conn);
     return;
-  if (conn->watch != NULL) {
-    g_source_destroy (conn->watch);
-    g_clear_pointer (&conn->watch, g_source_unref);
   }
-  conn->watching = want;
-  if (want == 0 || conn->state == CONN_FAILED)
+  if (conn->watched && want == conn->watching)
     return;
-  conn->watch = g_socket_create_source (conn->socket, want, NULL);
-  /* A non-recursive source is taken out of the poll set around each
-   * dispatch, and every such change writes the main context's wakeup
-   * eventfd (two write()s and an extra loop iteration per upstream read).
-   * Nothing here runs a nested main loop. */
-  g_source_set_can_recurse (conn->watch, TRUE);
-  g_source_set_callback (conn->watch, G_SOURCE_FUNC (socket_cb), conn, NULL);
-  g_source_attach (conn->watch, NULL);
+  /* The epoll source reports errors and hang-ups whatever is asked; the
+   * watch holds no reference: the connection removes it before it goes. */
+  if (conn->watched ? postern_epoll_source_modify (epoll, g_socket_get_fd (conn->socket), want, &error)
+                    : postern_epoll_source_add (epoll, g_socket_get_fd (conn->socket), want, socket_cb, conn, NULL,
+                                                &error)) {
+    conn->watched = TRUE;
+    conn->watching = want;
+    return;
+  }
+  /* Called from every state change: the fault is told from the main loop. */
+  fail_later (conn, g_steal_pointer (&error));
 }
 
-static gboolean
+static void
 timeout_cb (gpointer user_data)
 {
-  ProxyConn *conn = user_data;
+  ProxyConn *conn = conn_ref (user_data);
 
-  conn->timeout_id = 0;
   fail (conn, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "upstream connect timed out"));
-  return G_SOURCE_REMOVE;
+  conn_unref (conn);
 }
 
 static gboolean
@@ -324,10 +353,7 @@ deferred_cb (gpointer user_data)
   GError *error = g_steal_pointer (&conn->deferred);
 
   conn->deferred_id = 0;
-  /* It was open when the send failed. */
-  if (conn->reader != NULL)
-    conn->reader (conn, NULL, 0, error, conn->user_data);
-  g_error_free (error);
+  report (conn, conn->deferred_was, error);
   return G_SOURCE_REMOVE;
 }
 
@@ -344,13 +370,15 @@ deferred_fail_cb (gpointer user_data)
 }
 
 ProxyConn *
-proxy_conn_connect (GPtrArray *addresses, const gchar *server_name, gnutls_certificate_credentials_t creds,
-                    gboolean verify, GBytes *session, guint timeout_s, ProxyConnReadyFunc ready, gpointer user_data)
+proxy_conn_connect (ProxyLoop *loop, GPtrArray *addresses, const gchar *server_name,
+                    gnutls_certificate_credentials_t creds, gboolean verify, GBytes *session, guint timeout_s,
+                    ProxyConnReadyFunc ready, gpointer user_data)
 {
   ProxyConn *conn = g_new0 (ProxyConn, 1);
   g_autoptr(GError) error = NULL;
 
   conn->ref = 1;
+  conn->loop = loop;
   conn->out = g_byte_array_new ();
   conn->ready = ready;
   conn->user_data = user_data;
@@ -372,10 +400,10 @@ proxy_conn_connect (GPtrArray *addresses, const gchar *server_name, gnutls_certi
   }
   conn->verify = verify;
   if (!connect_next (conn, &error)) {
-    conn->idle_id = g_idle_add (deferred_fail_cb, conn);
+    conn->idle_id = soon (deferred_fail_cb, conn);
     return conn;
   }
-  conn->timeout_id = g_timeout_add_seconds (timeout_s, timeout_cb, conn);
+  proxy_timer_arm (loop, &conn->timeout, timeout_s, timeout_cb, conn);
   return conn;
 }
 
@@ -414,7 +442,7 @@ proxy_conn_pause (ProxyConn *conn, gboolean paused)
   update_watch (conn);
   /* GnuTLS may hold decrypted bytes the socket will never signal again. */
   if (!paused && conn->idle_id == 0 && has_buffered (conn))
-    conn->idle_id = g_idle_add (resume_cb, conn);
+    conn->idle_id = soon (resume_cb, conn);
 }
 
 void
@@ -460,14 +488,15 @@ proxy_conn_take_session (ProxyConn *conn)
   return g_bytes_new_with_free_func (data.data, data.size, gnutls_free, data.data);
 }
 
-/* An idle pooled connection is reusable when it is open and the node sent
- * nothing (a readable idle connection is a close or garbage). */
+/* An idle pooled connection is reusable while it is open and the node sent
+ * nothing: it stays watched, so a close or stray bytes the loop has seen
+ * failed it already. No poll() per request for a close the loop has not
+ * dispatched yet: the forward retries a pooled connection that fails before
+ * any answer on a new one. */
 gboolean
 proxy_conn_is_usable (ProxyConn *conn)
 {
-  if (conn->state != CONN_OPEN || conn->out->len > 0 || postern_tls_read_ahead_pending (&conn->ahead) > 0)
-    return FALSE;
-  return !g_socket_condition_check (conn->socket, G_IO_IN | G_IO_HUP | G_IO_ERR);
+  return conn->state == CONN_OPEN && conn->out->len == 0 && postern_tls_read_ahead_pending (&conn->ahead) == 0;
 }
 
 void

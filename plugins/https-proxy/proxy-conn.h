@@ -4,10 +4,12 @@
 #include <gio/gio.h>
 #include <gnutls/gnutls.h>
 
+#include "proxy-loop.h"
+
 G_BEGIN_DECLS
 
 /* One HTTPS connection to a Conferencing Node: a non-blocking socket and a
- * GnuTLS client session driven by a GSocket source in the main loop. Bytes
+ * GnuTLS client session driven by the proxy loop's epoll source. Bytes
  * to send are queued and flushed as the socket takes them; received
  * plaintext goes to the read callback, which can be paused for backpressure. */
 
@@ -28,7 +30,8 @@ typedef void (*ProxyConnReadyFunc) (ProxyConn    *conn,
  * connection (all within @timeout_s). @session: TLS session data from an
  * earlier connection to the same node (proxy_conn_take_session()) to
  * resume, or NULL. */
-ProxyConn *proxy_conn_connect      (GPtrArray                        *addresses,
+ProxyConn *proxy_conn_connect      (ProxyLoop                        *loop,
+                                    GPtrArray                        *addresses,
                                     const gchar                      *server_name,
                                     gnutls_certificate_credentials_t  creds,
                                     gboolean                          verify,

@@ -26,7 +26,7 @@ typedef struct {
   PosternHttpExchange *exchange;
   ProxyNode *node;
   ProxyConn *conn;
-  GPtrArray *tried;           /* ProxyNode* already failed for this request */
+  GPtrArray *tried;           /* ProxyNode* already failed for this request; NULL before a failure */
   gchar *token;
   gchar *alias;
   ProxyCall call;
@@ -37,6 +37,7 @@ typedef struct {
   gboolean websocket;         /* the client asked for an upgrade */
   gboolean tunnel;            /* the node said 101: bytes flow both ways */
   gboolean reused;            /* the connection came from the pool */
+  gboolean stale_retried;     /* a pooled one failed at once: a new one was tried */
   gboolean resolving;         /* waiting for the node's name to resolve */
   gboolean request_sent;      /* at least the head went out */
   gboolean body_reading;
@@ -57,7 +58,7 @@ typedef struct {
   gint64 started;             /* monotonic µs */
   gint64 upstream_started;
   gint64 last_activity;       /* monotonic µs of the last send or read upstream */
-  guint idle_id;
+  ProxyTimer idle;
   gboolean done;
   /* Writing to the client can end the forward under the writer (the front
    * reports a vanished client at once): memory is kept while busy. */
@@ -66,6 +67,7 @@ typedef struct {
 } Forward;
 
 static void try_node (Forward *f);
+static void resolved_cb (ProxyNode *node, const GError *error, gpointer user_data);
 
 /* Header names with their lengths: every header of every request and
  * answer is checked against these, and a length compare rules out most. */
@@ -93,11 +95,27 @@ static const HeaderName response_replaced[] = {
   HEADER_NAME ("Content-Length"), HEADER_NAME ("Date"), HEADER_NAME ("Server"),
 };
 
+static inline gchar
+ascii_lower (gchar c)
+{
+  return c >= 'A' && c <= 'Z' ? (gchar) (c - 'A' + 'a') : c;
+}
+
+/* g_ascii_strncasecmp() costs two function calls per character. */
+static gboolean
+ascii_equal_n (const gchar *a, const gchar *b, gsize len)
+{
+  for (gsize i = 0; i < len; i++)
+    if (ascii_lower (a[i]) != ascii_lower (b[i]))
+      return FALSE;
+  return TRUE;
+}
+
 static gboolean
 name_is_one_of (const gchar *name, gsize len, const HeaderName *names, gsize n_names)
 {
   for (gsize i = 0; i < n_names; i++)
-    if (names[i].len == len && g_ascii_strncasecmp (name, names[i].name, len) == 0)
+    if (names[i].len == len && ascii_equal_n (name, names[i].name, len))
       return TRUE;
   return FALSE;
 }
@@ -117,7 +135,7 @@ static void
 forward_free (Forward *f)
 {
   g_hash_table_remove (f->shared->forwards, f);
-  g_clear_handle_id (&f->idle_id, g_source_remove);
+  proxy_timer_disarm (&f->idle);
   if (f->conn != NULL)
     proxy_conn_free (f->conn);
   if (f->resolving)
@@ -131,7 +149,7 @@ forward_free (Forward *f)
   postern_http_exchange_set_closed_func (f->exchange, NULL, NULL);
   postern_http_exchange_set_drain_func (f->exchange, NULL, NULL);
   postern_http_exchange_unref (f->exchange);
-  g_ptr_array_unref (f->tried);
+  g_clear_pointer (&f->tried, g_ptr_array_unref);
   g_free (f->token);
   g_free (f->alias);
   g_string_free (f->head, TRUE);
@@ -205,6 +223,21 @@ forward_abort (Forward *f)
   forward_free (f);
 }
 
+/* The part of an answer read from a node that failed, before the request
+ * goes to the next one. */
+static void
+forget_answer (Forward *f)
+{
+  if (f->have_resp)
+    postern_http_response_clear (&f->resp);
+  f->have_resp = FALSE;
+  g_byte_array_set_size (f->in, 0);
+  f->scanned = 0;
+  f->upstream_status = 0;
+  if (f->capture != NULL)
+    g_string_free (g_steal_pointer (&f->capture), TRUE);
+}
+
 /* After a fault with nothing sent to the client: another node when that
  * cannot submit the request twice, else a 502. */
 static void
@@ -223,7 +256,25 @@ upstream_failed (Forward *f, const GError *error)
     forward_abort (f);
     return;
   }
-  if (!may_have_reached || (f->idempotent && !f->has_body && f->in->len == 0)) {
+  if (stale_reuse && !f->stale_retried && (!may_have_reached || (f->idempotent && !f->has_body))) {
+    /* The node had closed the pooled connection before the loop saw it:
+     * the same node once more, on a new connection (also when it is the
+     * only one). */
+    f->stale_retried = TRUE;
+    f->reused = FALSE;
+    f->request_sent = FALSE;
+    f->resolving = TRUE;
+    proxy_node_resolve (f->node, resolved_cb, f);
+    return;
+  }
+  /* Nothing reached the client yet (a known-length head is held until body
+   * bytes follow it): an idempotent request without a body goes to another
+   * node even when this one may have seen it, whatever part of its answer
+   * had come. */
+  if (!may_have_reached || (f->idempotent && !f->has_body)) {
+    forget_answer (f);
+    if (f->tried == NULL)
+      f->tried = g_ptr_array_new_with_free_func ((GDestroyNotify) proxy_node_unref);
     g_ptr_array_add (f->tried, proxy_node_ref (f->node));
     f->node->active--;
     g_clear_pointer (&f->node, proxy_node_unref);
@@ -236,7 +287,7 @@ upstream_failed (Forward *f, const GError *error)
 static void
 reset_idle (Forward *f);
 
-static gboolean
+static void
 idle_timeout_cb (gpointer user_data)
 {
   Forward *f = user_data;
@@ -244,28 +295,25 @@ idle_timeout_cb (gpointer user_data)
   gint64 idle_us = g_get_monotonic_time () - f->last_activity;
   g_autoptr(GError) error = NULL;
 
-  f->idle_id = 0;
   if (idle_us < limit_us) {
     /* The node spoke since the timer was armed: wait for the rest. */
-    f->idle_id = g_timeout_add_seconds ((guint) ((limit_us - idle_us + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC),
-                                        idle_timeout_cb, f);
-    return G_SOURCE_REMOVE;
+    proxy_timer_arm (f->shared->loop, &f->idle,
+                     (guint) ((limit_us - idle_us + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC), idle_timeout_cb, f);
+    return;
   }
   error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "upstream idle timeout");
   f->request_sent = TRUE; /* never retried: it waited too long already */
   f->idempotent = FALSE;
   upstream_failed (f, error);
-  return G_SOURCE_REMOVE;
 }
 
-/* Only notes the time: re-arming a timer on every read would create and
- * destroy a GSource per chunk. */
+/* Only notes the time: the timer checks it when it fires. */
 static void
 reset_idle (Forward *f)
 {
   f->last_activity = g_get_monotonic_time ();
-  if (f->idle_id == 0 && !f->done)
-    f->idle_id = g_timeout_add_seconds (f->shared->idle_timeout_s, idle_timeout_cb, f);
+  if (!proxy_timer_is_armed (&f->idle) && !f->done)
+    proxy_timer_arm (f->shared->loop, &f->idle, f->shared->idle_timeout_s, idle_timeout_cb, f);
 }
 
 static void
@@ -300,7 +348,7 @@ response_complete (Forward *f, gboolean reusable)
   ProxyConn *conn = g_steal_pointer (&f->conn);
   PosternEventBus *bus = postern_context_get_event_bus (f->shared->context);
 
-  g_clear_handle_id (&f->idle_id, g_source_remove);
+  proxy_timer_disarm (&f->idle);
   inspect_answer (f);
   proxy_node_keep_session (f->node, conn);
   if (reusable && f->resp.keep_alive && (!f->has_body || f->body_done) && proxy_conn_get_pending (conn) == 0)
@@ -347,6 +395,8 @@ drain_cb (PosternHttpExchange *exchange, gpointer user_data)
     proxy_conn_pause (f->conn, FALSE);
 }
 
+static gboolean start_response (Forward *f);
+
 /* Body bytes of the answer; returns FALSE when the forward ended. */
 static gboolean
 body_bytes (Forward *f, const guint8 *data, gsize len)
@@ -360,6 +410,8 @@ body_bytes (Forward *f, const guint8 *data, gsize len)
     return FALSE;
   case POSTERN_HTTP_BODY_LENGTH:
     consumed = (gsize) MIN ((guint64) len, f->remaining);
+    if (!f->response_started && consumed > 0 && !start_response (f))
+      return FALSE;
     if (!deliver (f, data, consumed))
       return FALSE;
     f->remaining -= consumed;
@@ -422,6 +474,20 @@ client_length (Forward *f)
     return 0;
   }
   return -1;
+}
+
+/* The node's head goes to the client; FALSE when the client went away. */
+static gboolean
+start_response (Forward *f)
+{
+  f->resp_connection = soup_message_headers_get_list (f->resp.headers, "Connection");
+  soup_message_headers_foreach (f->resp.headers, copy_header, f);
+  postern_http_exchange_set_drain_func (f->exchange, drain_cb, f);
+  postern_http_exchange_begin (f->exchange, f->resp.status, client_length (f));
+  if (f->freed)
+    return FALSE;
+  f->response_started = TRUE;
+  return TRUE;
 }
 
 /* --- WebSocket tunnel ------------------------------------------------ */
@@ -568,13 +634,15 @@ head_bytes (Forward *f)
   f->remaining = f->resp.content_length;
   if (f->call != PROXY_CALL_OTHER)
     f->capture = g_string_new (NULL);
-  f->resp_connection = soup_message_headers_get_list (f->resp.headers, "Connection");
-  soup_message_headers_foreach (f->resp.headers, copy_header, f);
-  postern_http_exchange_set_drain_func (f->exchange, drain_cb, f);
-  postern_http_exchange_begin (f->exchange, f->resp.status, client_length (f));
-  if (f->freed)
+  /* The front sends a known-length head only with the first body bytes:
+   * held here until then, a node failing in between leaves the client
+   * untouched and the request can go elsewhere. */
+  if (f->resp.body == POSTERN_HTTP_BODY_LENGTH && f->remaining > 0 && f->in->len == head_len) {
+    g_byte_array_set_size (f->in, 0);
+    return TRUE;
+  }
+  if (!start_response (f))
     return FALSE;
-  f->response_started = TRUE;
   if (f->resp.body == POSTERN_HTTP_BODY_NONE) {
     response_complete (f, f->in->len == head_len);
     return FALSE;
@@ -644,7 +712,7 @@ body_cb (PosternHttpExchange *exchange, const guint8 *data, gsize length, gboole
   if (!f->refusing && f->shared->max_body > 0 && f->body_seen > f->shared->max_body) {
     /* The node gets no more of it and its answer is not awaited. */
     drop_conn (f);
-    g_clear_handle_id (&f->idle_id, g_source_remove);
+    proxy_timer_disarm (&f->idle);
     f->refusing = TRUE;
   }
   if (f->refusing) {
@@ -708,8 +776,8 @@ resolved_cb (ProxyNode *node, const GError *error, gpointer user_data)
     upstream_failed (f, error);
     return;
   }
-  f->conn = proxy_conn_connect (node->addresses, node->host, f->shared->creds, f->shared->verify, node->tls_session,
-                                f->shared->connect_timeout_s, connected_cb, f);
+  f->conn = proxy_conn_connect (f->shared->loop, node->addresses, node->host, f->shared->creds, f->shared->verify,
+                                node->tls_session, f->shared->connect_timeout_s, connected_cb, f);
 }
 
 static void
@@ -719,7 +787,7 @@ try_node (Forward *f)
 
   f->node = proxy_nodes_pick (nodes, f->token, postern_http_exchange_get_client_ip (f->exchange), f->tried);
   if (f->node == NULL) {
-    forward_end (f, f->tried->len > 0 ? 502 : 503, "no Conferencing Node available");
+    forward_end (f, f->tried != NULL ? 502 : 503, "no Conferencing Node available");
     return;
   }
   proxy_node_ref (f->node);
@@ -796,7 +864,6 @@ proxy_forward_start (ProxyShared *shared, PosternHttpExchange *exchange)
   f->shared = shared;
   g_hash_table_add (shared->forwards, f);
   f->exchange = postern_http_exchange_ref (exchange);
-  f->tried = g_ptr_array_new_with_free_func ((GDestroyNotify) proxy_node_unref);
   f->in = g_byte_array_new ();
   f->started = g_get_monotonic_time ();
   f->idempotent = method_is_idempotent (postern_http_exchange_get_method (exchange));

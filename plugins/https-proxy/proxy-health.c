@@ -60,8 +60,8 @@ probe_resolved_cb (ProxyNode *node, const GError *error, gpointer user_data)
     probe_done_cb (NULL, error, probe);
     return;
   }
-  probe->conn = proxy_conn_connect (node->addresses, node->host, shared->creds, shared->verify, node->tls_session,
-                                    shared->connect_timeout_s, probe_done_cb, probe);
+  probe->conn = proxy_conn_connect (shared->loop, node->addresses, node->host, shared->creds, shared->verify,
+                                    node->tls_session, shared->connect_timeout_s, probe_done_cb, probe);
 }
 
 static gboolean

@@ -11,6 +11,8 @@ proxy_inspect_call (const gchar *path, gchar **alias)
 {
   const gchar *rest, *slash;
 
+  ProxyCall call = PROXY_CALL_OTHER;
+
   *alias = NULL;
   if (!g_str_has_prefix (path, CONFERENCES))
     return PROXY_CALL_OTHER;
@@ -18,19 +20,21 @@ proxy_inspect_call (const gchar *path, gchar **alias)
   slash = strchr (rest, '/');
   if (slash == NULL || slash == rest)
     return PROXY_CALL_OTHER;
+  if (g_str_equal (slash + 1, "request_token"))
+    call = PROXY_CALL_REQUEST_TOKEN;
+  else if (g_str_equal (slash + 1, "refresh_token"))
+    call = PROXY_CALL_REFRESH_TOKEN;
+  else if (g_str_equal (slash + 1, "release_token"))
+    call = PROXY_CALL_RELEASE_TOKEN;
+  else
+    return PROXY_CALL_OTHER; /* most API calls: no alias decoded for them */
   {
     g_autofree gchar *raw = g_strndup (rest, (gsize) (slash - rest));
     *alias = g_uri_unescape_string (raw, NULL);
     if (*alias == NULL)
       *alias = g_steal_pointer (&raw);
   }
-  if (g_str_equal (slash + 1, "request_token"))
-    return PROXY_CALL_REQUEST_TOKEN;
-  if (g_str_equal (slash + 1, "refresh_token"))
-    return PROXY_CALL_REFRESH_TOKEN;
-  if (g_str_equal (slash + 1, "release_token"))
-    return PROXY_CALL_RELEASE_TOKEN;
-  return PROXY_CALL_OTHER;
+  return call;
 }
 
 static JsonNode *

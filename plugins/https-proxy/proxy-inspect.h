@@ -18,8 +18,8 @@ typedef enum {
 /* Largest answer body kept aside for inspection; the client still gets all. */
 #define PROXY_INSPECT_MAX 65536
 
-/* The call a path names, and the URL-decoded conference alias in
- * @alias (NULL when the path is not under /api/client/v2/conferences/). */
+/* The call a path names, and for the token calls the URL-decoded
+ * conference alias in @alias (else NULL). */
 ProxyCall proxy_inspect_call        (const gchar  *path,
                                      gchar       **alias);
 

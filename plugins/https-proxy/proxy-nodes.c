@@ -289,30 +289,38 @@ ip_hash (const gchar *client_ip)
   return h;
 }
 
+static gboolean
+excluded (GPtrArray *exclude, ProxyNode *node)
+{
+  return exclude != NULL && g_ptr_array_find (exclude, node, NULL);
+}
+
 ProxyNode *
 proxy_nodes_pick (ProxyNodes *self, const gchar *token, const gchar *client_ip, GPtrArray *exclude)
 {
   gint64 now = g_get_monotonic_time ();
-  g_autoptr(GPtrArray) healthy = g_ptr_array_new ();
   guint n = self->nodes->len;
+  guint n_healthy = 0, first = 0;
 
   if (token != NULL && self->balance == PROXY_BALANCE_TOKEN) {
     TokenEntry *entry = g_hash_table_lookup (self->tokens, token);
     /* A session stays on its node while that node is up or draining. */
-    if (entry != NULL && !entry->node->removed && !g_ptr_array_find (exclude, entry->node, NULL) &&
+    if (entry != NULL && !entry->node->removed && !excluded (exclude, entry->node) &&
         (node_available (self, entry->node, now) || entry->node->state == PROXY_NODE_DRAINING))
       return entry->node;
   }
+  /* Per request: counted in place, no list of the healthy ones. */
   for (guint i = 0; i < n; i++) {
-    ProxyNode *node = self->nodes->pdata[(self->next + i) % n];
-    if (node_available (self, node, now) && !g_ptr_array_find (exclude, node, NULL))
-      g_ptr_array_add (healthy, node);
+    guint at = (self->next + i) % n;
+    ProxyNode *node = self->nodes->pdata[at];
+    if (node_available (self, node, now) && !excluded (exclude, node) && n_healthy++ == 0)
+      first = at;
   }
-  if (healthy->len == 0) {
+  if (n_healthy == 0) {
     /* Every node is down: try one anyway rather than refuse outright. */
     for (guint i = 0; i < n; i++) {
       ProxyNode *node = self->nodes->pdata[(self->next + i) % n];
-      if (node->state == PROXY_NODE_DOWN && !g_ptr_array_find (exclude, node, NULL)) {
+      if (node->state == PROXY_NODE_DOWN && !excluded (exclude, node)) {
         self->next = (self->next + i + 1) % n;
         return node;
       }
@@ -320,16 +328,17 @@ proxy_nodes_pick (ProxyNodes *self, const gchar *token, const gchar *client_ip, 
     return NULL;
   }
   if (self->balance == PROXY_BALANCE_IP_HASH && client_ip != NULL) {
-    g_autoptr(GPtrArray) ordered = g_ptr_array_new ();
-    for (guint i = 0; i < n; i++)
-      if (g_ptr_array_find (healthy, self->nodes->pdata[i], NULL))
-        g_ptr_array_add (ordered, self->nodes->pdata[i]);
-    return ordered->pdata[ip_hash (client_ip) % ordered->len];
+    /* The k-th healthy node in configured order (node_available() gives
+     * the same answer again at the same time). */
+    guint k = ip_hash (client_ip) % n_healthy;
+    for (guint i = 0; i < n; i++) {
+      ProxyNode *node = self->nodes->pdata[i];
+      if (node_available (self, node, now) && !excluded (exclude, node) && k-- == 0)
+        return node;
+    }
   }
-  for (guint i = 0; i < n; i++)
-    if (self->nodes->pdata[i] == healthy->pdata[0])
-      self->next = (i + 1) % n;
-  return healthy->pdata[0];
+  self->next = (first + 1) % n;
+  return self->nodes->pdata[first];
 }
 
 void
@@ -405,14 +414,15 @@ proxy_node_take_idle (ProxyNode *node)
 void
 proxy_node_put_idle (ProxyNode *node, ProxyConn *conn)
 {
-  /* The caller just read a whole answer from it with nothing left to send;
-   * whether the node closed it since is checked (poll) when it is taken. */
+  /* The caller just read a whole answer from it with nothing left to send.
+   * Watched while pooled (never paused), a close by the node fails it. */
   if (node->removed || node->idle.length >= POOL_MAX || proxy_conn_get_pending (conn) > 0) {
     proxy_conn_free (conn);
     return;
   }
   proxy_conn_set_reader (conn, NULL, NULL);
   proxy_conn_set_drain (conn, NULL);
+  proxy_conn_pause (conn, FALSE);
   g_queue_push_head (&node->idle, conn);
 }
 

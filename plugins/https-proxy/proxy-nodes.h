@@ -92,6 +92,7 @@ gboolean     proxy_nodes_drain          (ProxyNodes   *self,
                                          const gchar  *name,
                                          GError      **error);
 
+/* @exclude: ProxyNode* not to pick, or NULL. */
 ProxyNode   *proxy_nodes_pick           (ProxyNodes  *self,
                                          const gchar *token,
                                          const gchar *client_ip,

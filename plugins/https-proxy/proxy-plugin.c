@@ -234,6 +234,8 @@ proxy_plugin_free (ProxyPlugin *self)
   g_clear_pointer (&self->dbus, proxy_dbus_free);
   g_clear_pointer (&self->health, proxy_health_free);
   g_clear_pointer (&self->shared.nodes, proxy_nodes_free);
+  /* Last: the node connections freed above were on it. */
+  g_clear_pointer (&self->shared.loop, proxy_loop_free);
   if (self->shared.access_log != NULL)
     fclose (self->shared.access_log);
   if (self->shared.creds != NULL)
@@ -251,6 +253,11 @@ proxy_start (PosternContext *context, GError **error)
   Prepared p = { 0 };
 
   self->shared.context = context;
+  self->shared.loop = proxy_loop_new (error);
+  if (self->shared.loop == NULL) {
+    g_free (self);
+    return NULL;
+  }
   self->shared.nodes = proxy_nodes_new ();
   self->shared.forwards = g_hash_table_new (NULL, NULL);
   self->shared.nodes->state_func = state_changed;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <gnutls/gnutls.h>
 
+#include "proxy-loop.h"
 #include "proxy-nodes.h"
 
 G_BEGIN_DECLS
@@ -12,6 +13,7 @@ G_BEGIN_DECLS
 /* What every forwarded request reads: the live settings and node table. */
 typedef struct {
   PosternContext *context;
+  ProxyLoop *loop;        /* node connections' sockets and timeouts */
   ProxyNodes *nodes;
   gnutls_certificate_credentials_t creds;
   gboolean verify;

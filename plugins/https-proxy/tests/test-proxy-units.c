@@ -24,7 +24,7 @@ test_call (void)
                    PROXY_CALL_RELEASE_TOKEN);
   g_clear_pointer (&alias, g_free);
   g_assert_cmpint (proxy_inspect_call ("/api/client/v2/conferences/x/participants", &alias), ==, PROXY_CALL_OTHER);
-  g_clear_pointer (&alias, g_free);
+  g_assert_null (alias);
   g_assert_cmpint (proxy_inspect_call ("/api/client/v2/conferences//request_token", &alias), ==, PROXY_CALL_OTHER);
   g_assert_null (alias);
   g_assert_cmpint (proxy_inspect_call ("/webapp/request_token", &alias), ==, PROXY_CALL_OTHER);

@@ -17,7 +17,9 @@ struct _TicketNode {
   GThread *thread;
   gnutls_certificate_credentials_t creds;
   gnutls_datum_t ticket_key;
+  gchar *answer;
   gint resumed;
+  gint requests;
 };
 
 /* Reads up to the end of a request head; FALSE if the client went away. */
@@ -58,8 +60,10 @@ serve (TicketNode *self, gint fd)
   if (rc == 0) {
     if (gnutls_session_is_resumed (session))
       g_atomic_int_inc (&self->resumed);
-    if (read_head (session))
-      gnutls_record_send (session, ANSWER, strlen (ANSWER));
+    if (read_head (session)) {
+      g_atomic_int_inc (&self->requests);
+      gnutls_record_send (session, self->answer, strlen (self->answer));
+    }
     gnutls_bye (session, GNUTLS_SHUT_WR);
   }
   gnutls_deinit (session);
@@ -83,6 +87,12 @@ thread_main (gpointer data)
 TicketNode *
 ticket_node_start (void)
 {
+  return ticket_node_start_answering (ANSWER);
+}
+
+TicketNode *
+ticket_node_start_answering (const gchar *answer)
+{
   const char *names[] = { "localhost", "127.0.0.1", NULL };
   TicketNode *self = g_new0 (TicketNode, 1);
   g_autofree char *pem = NULL;
@@ -91,6 +101,7 @@ ticket_node_start (void)
   socklen_t sa_len = sizeof sa;
   gnutls_datum_t datum;
 
+  self->answer = g_strdup (answer);
   g_assert_true (postern_tls_selfsigned_generate (names, POSTERN_TLS_KEY_ECDSA_P256, 2, &pem, &error));
   g_assert_no_error (error);
   datum.data = (unsigned char *) pem;
@@ -117,6 +128,12 @@ ticket_node_get_port (TicketNode *self)
 }
 
 guint
+ticket_node_get_requests (TicketNode *self)
+{
+  return (guint) g_atomic_int_get (&self->requests);
+}
+
+guint
 ticket_node_get_resumed (TicketNode *self)
 {
   return (guint) g_atomic_int_get (&self->resumed);
@@ -131,5 +148,6 @@ ticket_node_stop (TicketNode *self)
   close (self->listen_fd);
   gnutls_certificate_free_credentials (self->creds);
   gnutls_free (self->ticket_key.data);
+  g_free (self->answer);
   g_free (self);
 }
