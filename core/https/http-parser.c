@@ -255,41 +255,60 @@ collect_facts (SoupMessageHeaders *headers, guint status, HeaderFacts *f, GError
   soup_message_headers_iter_init (&iter, headers);
   while (soup_message_headers_iter_next (&iter, &name, &value))
     {
-      if (g_ascii_strcasecmp (name, "Content-Length") == 0)
+      /* the names looked for all differ in length: one comparison at most
+       * per field, none for the others */
+      switch (strlen (name))
         {
-          guint64 n;
+        case sizeof "Content-Length" - 1:
+          if (g_ascii_strcasecmp (name, "Content-Length") == 0)
+            {
+              guint64 n;
 
-          if (!parse_length (value, &n))
-            return fail (error, status, "Invalid Content-Length");
-          if (f->has_length && n != f->length)
-            return fail (error, status, "Conflicting Content-Length values");
-          f->has_length = TRUE;
-          f->length = n;
-        }
-      else if (g_ascii_strcasecmp (name, "Transfer-Encoding") == 0)
-        {
-          if (f->codings == NULL)
-            f->codings = g_string_new (value);
-          else
-            g_string_append_printf (f->codings, ",%s", value);
-        }
-      else if (g_ascii_strcasecmp (name, "Host") == 0)
-        {
-          f->host_count++;
-          f->host = value;
-        }
-      else if (g_ascii_strcasecmp (name, "Connection") == 0)
-        {
-          f->conn_close |= postern_http_list_has_token (value, "close");
-          f->conn_keep_alive |= postern_http_list_has_token (value, "keep-alive");
-          f->conn_upgrade |= postern_http_list_has_token (value, "upgrade");
-        }
-      else if (g_ascii_strcasecmp (name, "Upgrade") == 0)
-        f->upgrade_websocket |= postern_http_list_has_token (value, "websocket");
-      else if (g_ascii_strcasecmp (name, "Expect") == 0)
-        {
-          f->expect = value;
-          f->expect_count++;
+              if (!parse_length (value, &n))
+                return fail (error, status, "Invalid Content-Length");
+              if (f->has_length && n != f->length)
+                return fail (error, status, "Conflicting Content-Length values");
+              f->has_length = TRUE;
+              f->length = n;
+            }
+          break;
+        case sizeof "Transfer-Encoding" - 1:
+          if (g_ascii_strcasecmp (name, "Transfer-Encoding") == 0)
+            {
+              if (f->codings == NULL)
+                f->codings = g_string_new (value);
+              else
+                g_string_append_printf (f->codings, ",%s", value);
+            }
+          break;
+        case sizeof "Host" - 1:
+          if (g_ascii_strcasecmp (name, "Host") == 0)
+            {
+              f->host_count++;
+              f->host = value;
+            }
+          break;
+        case sizeof "Connection" - 1:
+          if (g_ascii_strcasecmp (name, "Connection") == 0)
+            {
+              f->conn_close |= postern_http_list_has_token (value, "close");
+              f->conn_keep_alive |= postern_http_list_has_token (value, "keep-alive");
+              f->conn_upgrade |= postern_http_list_has_token (value, "upgrade");
+            }
+          break;
+        case sizeof "Upgrade" - 1:
+          if (g_ascii_strcasecmp (name, "Upgrade") == 0)
+            f->upgrade_websocket |= postern_http_list_has_token (value, "websocket");
+          break;
+        case sizeof "Expect" - 1:
+          if (g_ascii_strcasecmp (name, "Expect") == 0)
+            {
+              f->expect = value;
+              f->expect_count++;
+            }
+          break;
+        default:
+          break;
         }
     }
   return TRUE;
