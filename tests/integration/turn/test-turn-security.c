@@ -358,30 +358,6 @@ test_quota_and_capacity (void)
   g_assert_cmpint (postern_test_daemon_stop (d), ==, 0);
 }
 
-/* A peer socket on @ip (loopback) */
-static gint
-peer_socket (const gchar *ip, guint16 *port)
-{
-  struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = inet_addr (ip) };
-  socklen_t len = sizeof sa;
-  gint fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-  g_assert_cmpint (bind (fd, (struct sockaddr *) &sa, sizeof sa), ==, 0);
-  g_assert_cmpint (getsockname (fd, (struct sockaddr *) &sa, &len), ==, 0);
-  *port = ntohs (sa.sin_port);
-  return fd;
-}
-
-static void
-peer_send (gint fd, const PosternStunAddress *relayed, const gchar *text)
-{
-  struct sockaddr_storage ss;
-  gsize len = postern_stun_address_to_sockaddr (relayed, &ss, sizeof ss);
-
-  g_assert_cmpint (sendto (fd, text, strlen (text), 0, (struct sockaddr *) &ss, (socklen_t) len), ==,
-                   (gssize) strlen (text));
-}
-
 static void
 peer_expect (gint fd, const gchar *text)
 {
@@ -451,9 +427,9 @@ test_relay_and_reload (void)
   g_autofree gchar *err = NULL;
   g_autofree gchar *dropin = NULL;
   PosternStunAddress relayed, peer;
-  gint peer_fd = peer_socket ("127.0.0.1", &peer_port);
+  gint peer_fd = turn_test_peer_socket ("127.0.0.1", &peer_port);
   /* permissions are per IP: a stranger needs another address */
-  gint stranger_fd = peer_socket ("127.0.0.2", &stranger_port);
+  gint stranger_fd = turn_test_peer_socket ("127.0.0.2", &stranger_port);
   Bind bind = { 0x4FFE };
 
   turn_test_add_user (d, "alice", "alice-pw");
@@ -466,8 +442,8 @@ test_relay_and_reload (void)
   g_assert_cmpuint (turn_test_client_request (c, POSTERN_STUN_METHOD_CREATE_PERMISSION, add_peer, &peer), ==, 0);
   turn_test_client_send_indication (c, "127.0.0.1", peer_port, (const guint8 *) "send-1", 6);
   peer_expect (peer_fd, "send-1");
-  peer_send (stranger_fd, &relayed, "stranger");
-  peer_send (peer_fd, &relayed, "data-1");
+  turn_test_peer_send (stranger_fd, &relayed, "stranger");
+  turn_test_peer_send (peer_fd, &relayed, "data-1");
   client_expect (c, peer_port, 0, "data-1");
 
   /* a channel */
@@ -475,7 +451,7 @@ test_relay_and_reload (void)
   g_assert_cmpuint (turn_test_client_request (c, POSTERN_STUN_METHOD_CHANNEL_BIND, add_channel_bind, &bind), ==, 0);
   send_channel_data (c, 0x4FFE, "chan-1");
   peer_expect (peer_fd, "chan-1");
-  peer_send (peer_fd, &relayed, "chan-back-1");
+  turn_test_peer_send (peer_fd, &relayed, "chan-back-1");
   client_expect (c, peer_port, 0x4FFE, "chan-back-1");
   /* ChannelData claiming more than the datagram holds is dropped */
   {
@@ -495,7 +471,7 @@ test_relay_and_reload (void)
   peer_expect (peer_fd, "chan-2");
   turn_test_client_send_indication (c, "127.0.0.1", peer_port, (const guint8 *) "send-2", 6);
   peer_expect (peer_fd, "send-2");
-  peer_send (peer_fd, &relayed, "chan-back-2");
+  turn_test_peer_send (peer_fd, &relayed, "chan-back-2");
   client_expect (c, peer_port, 0x4FFE, "chan-back-2");
   g_assert_cmpuint (turn_test_counter (d, "dropped"), >=, 2);
 
@@ -705,8 +681,8 @@ test_create_permission_many (void)
   guint16 port, port_a, port_b;
   g_autoptr(PosternTestDaemon) d = turn_test_start (&port, "allowed-peers = 127.0.0.1/32;127.0.0.2/32");
   g_autoptr(TurnTestClient) c = NULL;
-  gint fd_a = peer_socket ("127.0.0.1", &port_a);
-  gint fd_b = peer_socket ("127.0.0.2", &port_b);
+  gint fd_a = turn_test_peer_socket ("127.0.0.1", &port_a);
+  gint fd_b = turn_test_peer_socket ("127.0.0.2", &port_b);
   PosternStunAddress relayed, peers[3];
   Peers request = { peers, 3, FALSE };
 
@@ -729,9 +705,9 @@ test_create_permission_many (void)
   request.truncated_last = FALSE;
   g_assert_cmpuint (turn_test_client_request (c, POSTERN_STUN_METHOD_CREATE_PERMISSION, add_peers, &request), ==, 0);
   g_assert_cmpuint (only_allocation_permissions (d), ==, 2);
-  peer_send (fd_b, &relayed, "from-b");
+  turn_test_peer_send (fd_b, &relayed, "from-b");
   client_expect (c, port_b, 0, "from-b");
-  peer_send (fd_a, &relayed, "from-a");
+  turn_test_peer_send (fd_a, &relayed, "from-a");
   client_expect (c, port_a, 0, "from-a");
   close (fd_a);
   close (fd_b);

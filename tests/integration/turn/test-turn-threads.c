@@ -189,19 +189,6 @@ test_quota_across_threads (void)
   g_assert_cmpint (postern_test_daemon_stop (d), ==, 0);
 }
 
-static gint
-peer_socket (guint16 *port)
-{
-  struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
-  socklen_t len = sizeof sa;
-  gint fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-  g_assert_cmpint (bind (fd, (struct sockaddr *) &sa, sizeof sa), ==, 0);
-  g_assert_cmpint (getsockname (fd, (struct sockaddr *) &sa, &len), ==, 0);
-  *port = ntohs (sa.sin_port);
-  return fd;
-}
-
 /* @text arrives at the peer from @relayed */
 static void
 peer_expect (gint fd, const PosternStunAddress *relayed, const gchar *text)
@@ -217,16 +204,6 @@ peer_expect (gint fd, const PosternStunAddress *relayed, const gchar *text)
   g_assert_cmpint (got, ==, (gssize) strlen (text));
   g_assert_cmpmem (buf, (gsize) got, text, strlen (text));
   g_assert_cmpuint (ntohs (from.sin_port), ==, relayed->port);
-}
-
-static void
-peer_send (gint fd, const PosternStunAddress *relayed, const gchar *text)
-{
-  struct sockaddr_storage ss;
-  gsize len = postern_stun_address_to_sockaddr (relayed, &ss, sizeof ss);
-
-  g_assert_cmpint (sendto (fd, text, strlen (text), 0, (struct sockaddr *) &ss, (socklen_t) len), ==,
-                   (gssize) strlen (text));
 }
 
 /* A Data indication with @text from @peer_port */
@@ -272,7 +249,7 @@ relay_all (PosternTestDaemon *d, Placed *p, guint n, gint peer_fd, guint16 peer_
         }
       turn_test_client_send_indication (p[i].c, "127.0.0.1", peer_port, (const guint8 *) out, strlen (out));
       peer_expect (peer_fd, &p[i].relayed, out);
-      peer_send (peer_fd, &p[i].relayed, back);
+      turn_test_peer_send (peer_fd, &p[i].relayed, back);
       client_expect (p[i].c, peer_port, back);
     }
 }
@@ -288,7 +265,7 @@ test_relay_across_threads (void)
   g_autofree gchar *dropin = NULL;
   g_autofree gchar *out = NULL;
   g_autofree gchar *err = NULL;
-  gint peer_fd = peer_socket (&peer_port);
+  gint peer_fd = turn_test_peer_socket ("127.0.0.1", &peer_port);
   Placed p[3];
 
   place_clients (d, port, p, 3);
@@ -319,7 +296,7 @@ test_dbus_across_threads (void)
 {
   guint16 port, peer_port;
   g_autoptr(PosternTestDaemon) d = start (&port, "");
-  gint peer_fd = peer_socket (&peer_port);
+  gint peer_fd = turn_test_peer_socket ("127.0.0.1", &peer_port);
   Placed p[3];
 
   place_clients (d, port, p, 3);

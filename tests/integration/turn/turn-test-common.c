@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "turn-test-common.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 /* posternd with the turn plugin on 127.0.0.1:*port (a free port) plus
@@ -82,4 +85,29 @@ turn_test_log_lines (const gchar *what, const gchar *text)
   for (guint i = 0; lines[i] != NULL; i++)
     if (lines[i][0] != '\0')
       g_test_message ("%s: %s", what, lines[i]);
+}
+
+/* A UDP socket on @ip (loopback) playing a peer; its port in @port */
+gint
+turn_test_peer_socket (const gchar *ip, guint16 *port)
+{
+  struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = inet_addr (ip) };
+  socklen_t len = sizeof sa;
+  gint fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+  g_assert_cmpint (bind (fd, (struct sockaddr *) &sa, sizeof sa), ==, 0);
+  g_assert_cmpint (getsockname (fd, (struct sockaddr *) &sa, &len), ==, 0);
+  *port = ntohs (sa.sin_port);
+  return fd;
+}
+
+/* @text from the peer socket @fd to the relayed address @relayed */
+void
+turn_test_peer_send (gint fd, const PosternStunAddress *relayed, const gchar *text)
+{
+  struct sockaddr_storage ss;
+  gsize len = postern_stun_address_to_sockaddr (relayed, &ss, sizeof ss);
+
+  g_assert_cmpint (sendto (fd, text, strlen (text), 0, (struct sockaddr *) &ss, (socklen_t) len), ==,
+                   (gssize) strlen (text));
 }

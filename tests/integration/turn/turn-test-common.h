@@ -19,5 +19,10 @@ guint64            turn_test_counter   (PosternTestDaemon *d,
 guint16            turn_test_port_base (guint              slot);
 void               turn_test_log_lines (const gchar       *what,
                                         const gchar       *text);
+gint               turn_test_peer_socket (const gchar     *ip,
+                                          guint16         *port);
+void               turn_test_peer_send (gint               fd,
+                                        const PosternStunAddress *relayed,
+                                        const gchar       *text);
 
 G_END_DECLS
