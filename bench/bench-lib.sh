@@ -52,3 +52,46 @@ wait_for_udp() { # port: until a socket is bound to 127.0.0.1:PORT
 cpu_ticks() { # pids: utime + stime summed (fields 14, 15; comm has no spaces here)
   for p in "$@"; do cat "/proc/$p/stat"; done | awk '{ s += $14 + $15 } END { print s }'
 }
+
+bench_ec_bundle() { # $work/cert.pem, key.pem and bundle.pem (certificate, then key, as posternd takes it): ECDSA P-256 for localhost
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 7 -subj /CN=localhost \
+    -addext subjectAltName=DNS:localhost -keyout "$work/key.pem" -out "$work/cert.pem" 2> /dev/null
+  cat "$work/cert.pem" "$work/key.pem" > "$work/bundle.pem"
+}
+
+# The proxy benches' upstream: one nginx worker answering every GET with the
+# same 200-byte JSON over HTTPS (bench_ec_bundle's certificate) on each port
+# given. Writes $work/upstream/nginx.conf; the caller starts nginx with it.
+bench_fixed_upstream_conf() { # port...
+  answer='{"status": "success", "result": {"locked": false, "guests_muted": false, "started": true, "name": "open", "transfer": "none", "live_captions_available": false, "service_type": "conference", "x": "p"}}'
+  [ ${#answer} -eq 200 ] || { echo "the fixed answer is ${#answer} bytes, not 200" >&2; exit 1; }
+  mkdir -p "$work/upstream"
+  listens=""
+  for port in "$@"; do listens="$listens    listen 127.0.0.1:$port ssl;
+"; done
+  cat > "$work/upstream/nginx.conf" <<EOF
+daemon off;
+worker_processes 1;
+error_log $work/upstream/error.log;
+pid $work/upstream/nginx.pid;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 10000000;
+  keepalive_timeout 300;
+  client_body_temp_path $work/upstream/body;
+  proxy_temp_path $work/upstream/proxy;
+  fastcgi_temp_path $work/upstream/fastcgi;
+  uwsgi_temp_path $work/upstream/uwsgi;
+  scgi_temp_path $work/upstream/scgi;
+  server {
+$listens    ssl_certificate $work/cert.pem;
+    ssl_certificate_key $work/key.pem;
+    location / {
+      default_type application/json;
+      return 200 '$answer';
+    }
+  }
+}
+EOF
+}

@@ -18,38 +18,9 @@ connections=${4:-64}
 bench_init https-proxy-instructions
 bench_require wrk nginx openssl valgrind callgrind_control gdbus
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 7 -subj /CN=localhost \
-  -addext subjectAltName=DNS:localhost -keyout "$work/key.pem" -out "$work/cert.pem" 2> /dev/null
-cat "$work/cert.pem" "$work/key.pem" > "$work/bundle.pem"
-answer='{"status": "success", "result": {"locked": false, "guests_muted": false, "started": true, "name": "open", "transfer": "none", "live_captions_available": false, "service_type": "conference", "x": "p"}}'
+bench_ec_bundle
 up=$(free_tcp_port)
-mkdir -p "$work/upstream"
-cat > "$work/upstream/nginx.conf" <<EOF
-daemon off;
-worker_processes 1;
-error_log $work/upstream/error.log;
-pid $work/upstream/nginx.pid;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  keepalive_requests 10000000;
-  keepalive_timeout 300;
-  client_body_temp_path $work/upstream/body;
-  proxy_temp_path $work/upstream/proxy;
-  fastcgi_temp_path $work/upstream/fastcgi;
-  uwsgi_temp_path $work/upstream/uwsgi;
-  scgi_temp_path $work/upstream/scgi;
-  server {
-    listen 127.0.0.1:$up ssl;
-    ssl_certificate $work/cert.pem;
-    ssl_certificate_key $work/key.pem;
-    location / {
-      default_type application/json;
-      return 200 '$answer';
-    }
-  }
-}
-EOF
+bench_fixed_upstream_conf "$up"
 nginx -p "$work/upstream" -c "$work/upstream/nginx.conf" 2> "$work/upstream/stderr" &
 pids="$pids $!"
 wait_for_tcp "$up"

@@ -52,43 +52,11 @@ fi
 
 # One ECDSA P-256 certificate for localhost, used by both proxies and all
 # upstreams. Postern takes a bundle: certificate, then key.
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 7 -subj /CN=localhost \
-  -addext subjectAltName=DNS:localhost -keyout "$work/key.pem" -out "$work/cert.pem" 2> /dev/null
-cat "$work/cert.pem" "$work/key.pem" > "$work/bundle.pem"
+bench_ec_bundle
 
 # The fixed-answer upstreams: one nginx worker on three ports.
-answer='{"status": "success", "result": {"locked": false, "guests_muted": false, "started": true, "name": "open", "transfer": "none", "live_captions_available": false, "service_type": "conference", "x": "p"}}'
-[ ${#answer} -eq 200 ] || { echo "the fixed answer is ${#answer} bytes, not 200" >&2; exit 1; }
 u1=$(free_tcp_port) u2=$(free_tcp_port) u3=$(free_tcp_port)
-mkdir -p "$work/upstream"
-cat > "$work/upstream/nginx.conf" <<EOF
-daemon off;
-worker_processes 1;
-error_log $work/upstream/error.log;
-pid $work/upstream/nginx.pid;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 10000000;
-  keepalive_timeout 300;
-  client_body_temp_path $work/upstream/body;
-  proxy_temp_path $work/upstream/proxy;
-  fastcgi_temp_path $work/upstream/fastcgi;
-  uwsgi_temp_path $work/upstream/uwsgi;
-  scgi_temp_path $work/upstream/scgi;
-  server {
-    listen 127.0.0.1:$u1 ssl;
-    listen 127.0.0.1:$u2 ssl;
-    listen 127.0.0.1:$u3 ssl;
-    ssl_certificate $work/cert.pem;
-    ssl_certificate_key $work/key.pem;
-    location / {
-      default_type application/json;
-      return 200 '$answer';
-    }
-  }
-}
-EOF
+bench_fixed_upstream_conf "$u1" "$u2" "$u3"
 taskset -c "$client_cpu" nginx -p "$work/upstream" -c "$work/upstream/nginx.conf" 2> "$work/upstream/stderr" &
 pids="$pids $!"
 
