@@ -46,6 +46,28 @@ dropin (Fixture *f, guint first, guint count)
 }
 
 static void
+reload_with (Fixture *f, const gchar *conf)
+{
+  g_autofree gchar *out = NULL, *err = NULL;
+
+  postern_test_daemon_write_dropin (f->d, "40-https-proxy.conf", conf);
+  g_assert_cmpint (postern_test_ctl (f->d, &out, &err, "reload", NULL), ==, 0);
+}
+
+/* Reloads with the proxy sending to @nodes (a `nodes` value), no active
+ * health checks, and @extra_keys (lines of the [https-proxy] group). */
+static void
+reload_proxy_to (Fixture *f, const gchar *nodes, const gchar *extra_keys)
+{
+  g_autofree gchar *conf = g_strdup_printf ("[core]\nfqdn = localhost\nhttps-listen = 127.0.0.1:%u\n"
+                                            "http-listen = 127.0.0.1:%u\n\n[https-proxy]\nnodes = %s\n"
+                                            "health-interval = 0\n%s", f->https_port, f->http_port, nodes,
+                                            extra_keys);
+
+  reload_with (f, conf);
+}
+
+static void
 save_ca (Fixture *f)
 {
   g_free (f->ca);
@@ -442,15 +464,12 @@ test_reload_and_ctl (Fixture *f, gconstpointer data)
   g_autofree gchar *log = NULL;
 
   /* Only the first node stays configured; the others get no new request. */
-  postern_test_daemon_write_dropin (f->d, "40-https-proxy.conf", conf);
-  g_assert_cmpint (postern_test_ctl (f->d, &out, &err, "reload", NULL), ==, 0);
+  reload_with (f, conf);
   for (guint i = 0; i < N_NODES; i++) {
     g_autofree gchar *answer = request_token (f, "open", NULL);
     g_autofree gchar *node = node_of (answer);
     g_assert_cmpstr (node, ==, f->node_names[0]);
   }
-  g_clear_pointer (&out, g_free);
-  g_clear_pointer (&err, g_free);
   g_assert_cmpint (postern_test_ctl (f->d, &out, &err, "upstream", "list", NULL), ==, 0);
   g_assert_nonnull (strstr (out, f->node_names[0]));
   g_assert_null (strstr (out, f->node_names[1]));
@@ -513,15 +532,6 @@ pause_ms (guint ms)
       ;
     g_usleep (10 * 1000);
   }
-}
-
-static void
-reload_with (Fixture *f, const gchar *conf)
-{
-  g_autofree gchar *out = NULL, *err = NULL;
-
-  postern_test_daemon_write_dropin (f->d, "40-https-proxy.conf", conf);
-  g_assert_cmpint (postern_test_ctl (f->d, &out, &err, "reload", NULL), ==, 0);
 }
 
 /* Under wrk load: two reloads changing the node list and a node killed
@@ -619,13 +629,10 @@ static void
 test_node_by_name (Fixture *f, gconstpointer data)
 {
   const gchar *port = strrchr (f->node_names[0], ':') + 1;
-  g_autofree gchar *conf = g_strdup_printf ("[core]\nfqdn = localhost\nhttps-listen = 127.0.0.1:%u\n"
-                                            "http-listen = 127.0.0.1:%u\n\n[https-proxy]\nnodes = localhost:%s\n"
-                                            "health-interval = 0\n", f->https_port, f->http_port, port);
-  g_autofree gchar *out = NULL, *err = NULL, *list = NULL;
+  g_autofree gchar *nodes = g_strdup_printf ("localhost:%s", port);
+  g_autofree gchar *list = NULL;
 
-  postern_test_daemon_write_dropin (f->d, "40-https-proxy.conf", conf);
-  g_assert_cmpint (postern_test_ctl (f->d, &out, &err, "reload", NULL), ==, 0);
+  reload_proxy_to (f, nodes, "");
   for (guint i = 0; i < 3; i++) {
     g_autofree gchar *answer = request_token (f, "open", NULL);
     g_autofree gchar *node = node_of (answer);
@@ -641,16 +648,11 @@ static void
 test_tls_resumption (Fixture *f, gconstpointer data)
 {
   TicketNode *node = ticket_node_start ();
-  g_autofree gchar *conf = g_strdup_printf ("[core]\nfqdn = localhost\nhttps-listen = 127.0.0.1:%u\n"
-                                            "http-listen = 127.0.0.1:%u\n\n[https-proxy]\nnodes = 127.0.0.1:%u\n"
-                                            "health-interval = 0\n", f->https_port, f->http_port,
-                                            ticket_node_get_port (node));
-  g_autofree gchar *out = NULL, *err = NULL;
+  g_autofree gchar *nodes = g_strdup_printf ("127.0.0.1:%u", ticket_node_get_port (node));
   g_autofree gchar *u = url (f, "/anything");
   guint64 full_before = proxy_stat (f, "tls-handshakes");
 
-  postern_test_daemon_write_dropin (f->d, "40-https-proxy.conf", conf);
-  g_assert_cmpint (postern_test_ctl (f->d, &out, &err, "reload", NULL), ==, 0);
+  reload_proxy_to (f, nodes, "");
   /* The node closes after each answer: every request is a new connection. */
   for (guint i = 0; i < 3; i++) {
     g_autofree gchar *answer = curl (f, u, NULL);
@@ -672,18 +674,13 @@ test_cut_answer_retry (Fixture *f, gconstpointer data)
 {
   TicketNode *cut = ticket_node_start_answering ("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n");
   /* max-fails 0: the cut node stays up, so round-robin alternates. */
-  g_autofree gchar *conf = g_strdup_printf ("[core]\nfqdn = localhost\nhttps-listen = 127.0.0.1:%u\n"
-                                            "http-listen = 127.0.0.1:%u\n\n[https-proxy]\n"
-                                            "nodes = 127.0.0.1:%u;%s\nbalance = round-robin\nmax-fails = 0\n"
-                                            "health-interval = 0\n", f->https_port, f->http_port,
-                                            ticket_node_get_port (cut), f->node_names[0]);
-  g_autofree gchar *out = NULL, *err = NULL, *post = NULL, *get_direct = NULL, *get_retried = NULL;
+  g_autofree gchar *nodes = g_strdup_printf ("127.0.0.1:%u;%s", ticket_node_get_port (cut), f->node_names[0]);
+  g_autofree gchar *post = NULL, *get_direct = NULL, *get_retried = NULL;
   g_autofree gchar *status_url = url (f, API "open/conference_status");
   g_autofree gchar *token_url = url (f, API "open/request_token");
   g_autofree gchar *node_direct = NULL, *node_retried = NULL;
 
-  postern_test_daemon_write_dropin (f->d, "40-https-proxy.conf", conf);
-  g_assert_cmpint (postern_test_ctl (f->d, &out, &err, "reload", NULL), ==, 0);
+  reload_proxy_to (f, nodes, "balance = round-robin\nmax-fails = 0\n");
   /* The cursor starts at the first node after a reload. */
   post = curl (f, "-X", "POST", token_url, NULL);
   g_assert_cmpuint (status_of (post), ==, 502);
@@ -708,15 +705,10 @@ static void
 test_node_closes_pooled (Fixture *f, gconstpointer data)
 {
   TicketNode *node = ticket_node_start_answering ("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n");
-  g_autofree gchar *conf = g_strdup_printf ("[core]\nfqdn = localhost\nhttps-listen = 127.0.0.1:%u\n"
-                                            "http-listen = 127.0.0.1:%u\n\n[https-proxy]\nnodes = 127.0.0.1:%u\n"
-                                            "health-interval = 0\n", f->https_port, f->http_port,
-                                            ticket_node_get_port (node));
-  g_autofree gchar *out = NULL, *err = NULL;
+  g_autofree gchar *nodes = g_strdup_printf ("127.0.0.1:%u", ticket_node_get_port (node));
   g_autofree gchar *u = url (f, "/anything");
 
-  postern_test_daemon_write_dropin (f->d, "40-https-proxy.conf", conf);
-  g_assert_cmpint (postern_test_ctl (f->d, &out, &err, "reload", NULL), ==, 0);
+  reload_proxy_to (f, nodes, "");
   for (guint i = 0; i < 4; i++) {
     g_autofree gchar *answer = curl (f, u, NULL);
     g_assert_cmpuint (status_of (answer), ==, 200);
@@ -735,7 +727,7 @@ test_upload_backpressure (Fixture *f, gconstpointer data)
   g_autofree gchar *file = g_build_filename (f->d->root, "upload.bin", NULL);
   g_autofree gchar *data_arg = g_strdup_printf ("@%s", file);
   g_autofree gchar *sink = url (f, "/demo/upload");
-  g_autofree gchar *out = NULL, *err = NULL, *warm = NULL, *chunked = NULL, *expected = NULL, *sum = NULL;
+  g_autofree gchar *out = NULL, *warm = NULL, *chunked = NULL, *expected = NULL, *sum = NULL;
   g_autofree guint8 *blob = NULL;
   g_autoptr(GPtrArray) argv = postern_test_curl_argv (f->ca, f->https_port);
   g_autoptr(GSubprocess) upload = NULL;
@@ -745,8 +737,7 @@ test_upload_backpressure (Fixture *f, gconstpointer data)
    * and chunk framing; without backpressure it would be megabytes. */
   const guint64 bound = 256 * 1024;
 
-  postern_test_daemon_write_dropin (f->d, "40-https-proxy.conf", conf);
-  g_assert_cmpint (postern_test_ctl (f->d, &out, &err, "reload", NULL), ==, 0);
+  reload_with (f, conf);
   blob = g_malloc (len);
   for (gsize i = 0; i < len; i++)
     blob[i] = (guint8) g_random_int ();
@@ -776,7 +767,6 @@ test_upload_backpressure (Fixture *f, gconstpointer data)
   g_assert_cmpuint (proxy_stat (f, "max-queued-to-node"), <=, bound);
   g_subprocess_send_signal (f->nodes[0], SIGCONT);
 
-  g_clear_pointer (&out, g_free);
   g_subprocess_communicate_utf8 (upload, NULL, NULL, &out, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (g_subprocess_get_successful (upload));
@@ -944,18 +934,12 @@ test_websocket (Fixture *f, gconstpointer data)
 static void
 test_websocket_idle (Fixture *f, gconstpointer data)
 {
-  g_autofree gchar *conf = g_strdup_printf ("[core]\nfqdn = localhost\nhttps-listen = 127.0.0.1:%u\n"
-                                            "http-listen = 127.0.0.1:%u\n\n[https-proxy]\nnodes = %s\n"
-                                            "health-interval = 0\nstream-idle-timeout = 1\n", f->https_port,
-                                            f->http_port, f->node_names[0]);
-  g_autofree gchar *out = NULL, *err = NULL;
   g_autoptr(GTlsDatabase) ca = NULL;
   g_autoptr(SoupSession) session = NULL;
   g_autoptr(GError) error = NULL;
   WsClient c = { 0 };
 
-  postern_test_daemon_write_dropin (f->d, "40-https-proxy.conf", conf);
-  g_assert_cmpint (postern_test_ctl (f->d, &out, &err, "reload", NULL), ==, 0);
+  reload_proxy_to (f, f->node_names[0], "stream-idle-timeout = 1\n");
   ca = g_tls_file_database_new (f->ca, &error);
   g_assert_no_error (error);
   session = soup_session_new_with_options ("tls-database", ca, "timeout", 60, NULL);
