@@ -155,6 +155,18 @@ stop() { # pid
   wait "$1" 2>/dev/null || true
 }
 
+# nginx from DIR/nginx.conf, master and worker on the servers' CPU once it
+# listens on PORT; their pids in $started_pid and $started_worker.
+start_pinned_nginx() { # dir port
+  nginx -p "$1" -c "$1/nginx.conf" 2> "$1/stderr" &
+  started_pid=$!
+  pids="$pids $started_pid"
+  wait_for_tcp "$2"
+  for _ in $(seq 100); do started_worker=$(pgrep -P "$started_pid" || true); [ -n "$started_worker" ] && break; sleep 0.05; done
+  taskset -apc "$server_cpu" "$started_pid" > /dev/null
+  taskset -apc "$server_cpu" "$started_worker" > /dev/null
+}
+
 # nginx as the old appliance ran it (REFERENCE.md): ip_hash over the nodes
 # with max_fails=0 and a keep-alive pool of 1024, HTTP/1.1 to the nodes over
 # TLS with SNI, Host and X-Real-IP/X-Forwarded-For set, 15M bodies,
@@ -216,13 +228,8 @@ $servers    keepalive 1024;
   }
 }
 EOF
-  nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" 2> "$work/nginx/stderr" &
-  nginx_pid=$!
-  pids="$pids $nginx_pid"
-  wait_for_tcp "$port"
-  for _ in $(seq 100); do worker=$(pgrep -P "$nginx_pid" || true); [ -n "$worker" ] && break; sleep 0.05; done
-  taskset -apc "$server_cpu" "$nginx_pid" > /dev/null
-  taskset -apc "$server_cpu" "$worker" > /dev/null
+  start_pinned_nginx "$work/nginx" "$port"
+  nginx_pid=$started_pid worker=$started_worker
 }
 
 # nginx 1.22 offers TLS up to 1.2 by default, so wrk's reconnections to it
@@ -235,13 +242,8 @@ start_nginx13() { # port (after start_nginx, from its configuration)
   sed -e "s|$work/nginx/|$work/nginx13/|g" \
     -e "s|listen 127.0.0.1:$np ssl;|listen 127.0.0.1:$1 ssl; ssl_protocols TLSv1.2 TLSv1.3;|" \
     "$work/nginx/nginx.conf" > "$work/nginx13/nginx.conf"
-  nginx -p "$work/nginx13" -c "$work/nginx13/nginx.conf" 2> "$work/nginx13/stderr" &
-  nginx13_pid=$!
-  pids="$pids $nginx13_pid"
-  wait_for_tcp "$1"
-  for _ in $(seq 100); do worker13=$(pgrep -P "$nginx13_pid" || true); [ -n "$worker13" ] && break; sleep 0.05; done
-  taskset -apc "$server_cpu" "$nginx13_pid" > /dev/null
-  taskset -apc "$server_cpu" "$worker13" > /dev/null
+  start_pinned_nginx "$work/nginx13" "$1"
+  nginx13_pid=$started_pid worker13=$started_worker
 }
 
 # Requests: the proxies up, taking turns.
