@@ -221,6 +221,7 @@ typedef struct {
   gboolean     upgrade_websocket;
   const char  *expect;
   guint        expect_count;
+  guint        connection_count;
 } HeaderFacts;
 
 static gboolean
@@ -245,6 +246,70 @@ parse_length (const char *value, guint64 *out)
   return TRUE;
 }
 
+/* One field of the head into @f. */
+static gboolean
+collect_fact (HeaderFacts *f, const char *name, gsize name_len, const char *value, guint status,
+              GError **error)
+{
+  /* the names looked for all differ in length: one comparison at most per
+   * field, none for the others */
+  switch (name_len)
+    {
+    case sizeof "Content-Length" - 1:
+      if (g_ascii_strcasecmp (name, "Content-Length") == 0)
+        {
+          guint64 n;
+
+          if (!parse_length (value, &n))
+            return fail (error, status, "Invalid Content-Length");
+          if (f->has_length && n != f->length)
+            return fail (error, status, "Conflicting Content-Length values");
+          f->has_length = TRUE;
+          f->length = n;
+        }
+      break;
+    case sizeof "Transfer-Encoding" - 1:
+      if (g_ascii_strcasecmp (name, "Transfer-Encoding") == 0)
+        {
+          if (f->codings == NULL)
+            f->codings = g_string_new (value);
+          else
+            g_string_append_printf (f->codings, ",%s", value);
+        }
+      break;
+    case sizeof "Host" - 1:
+      if (g_ascii_strcasecmp (name, "Host") == 0)
+        {
+          f->host_count++;
+          f->host = value;
+        }
+      break;
+    case sizeof "Connection" - 1:
+      if (g_ascii_strcasecmp (name, "Connection") == 0)
+        {
+          f->conn_close |= postern_http_list_has_token (value, "close");
+          f->conn_keep_alive |= postern_http_list_has_token (value, "keep-alive");
+          f->conn_upgrade |= postern_http_list_has_token (value, "upgrade");
+          f->connection_count++;
+        }
+      break;
+    case sizeof "Upgrade" - 1:
+      if (g_ascii_strcasecmp (name, "Upgrade") == 0)
+        f->upgrade_websocket |= postern_http_list_has_token (value, "websocket");
+      break;
+    case sizeof "Expect" - 1:
+      if (g_ascii_strcasecmp (name, "Expect") == 0)
+        {
+          f->expect = value;
+          f->expect_count++;
+        }
+      break;
+    default:
+      break;
+    }
+  return TRUE;
+}
+
 static gboolean
 collect_facts (SoupMessageHeaders *headers, guint status, HeaderFacts *f, GError **error)
 {
@@ -254,63 +319,8 @@ collect_facts (SoupMessageHeaders *headers, guint status, HeaderFacts *f, GError
 
   soup_message_headers_iter_init (&iter, headers);
   while (soup_message_headers_iter_next (&iter, &name, &value))
-    {
-      /* the names looked for all differ in length: one comparison at most
-       * per field, none for the others */
-      switch (strlen (name))
-        {
-        case sizeof "Content-Length" - 1:
-          if (g_ascii_strcasecmp (name, "Content-Length") == 0)
-            {
-              guint64 n;
-
-              if (!parse_length (value, &n))
-                return fail (error, status, "Invalid Content-Length");
-              if (f->has_length && n != f->length)
-                return fail (error, status, "Conflicting Content-Length values");
-              f->has_length = TRUE;
-              f->length = n;
-            }
-          break;
-        case sizeof "Transfer-Encoding" - 1:
-          if (g_ascii_strcasecmp (name, "Transfer-Encoding") == 0)
-            {
-              if (f->codings == NULL)
-                f->codings = g_string_new (value);
-              else
-                g_string_append_printf (f->codings, ",%s", value);
-            }
-          break;
-        case sizeof "Host" - 1:
-          if (g_ascii_strcasecmp (name, "Host") == 0)
-            {
-              f->host_count++;
-              f->host = value;
-            }
-          break;
-        case sizeof "Connection" - 1:
-          if (g_ascii_strcasecmp (name, "Connection") == 0)
-            {
-              f->conn_close |= postern_http_list_has_token (value, "close");
-              f->conn_keep_alive |= postern_http_list_has_token (value, "keep-alive");
-              f->conn_upgrade |= postern_http_list_has_token (value, "upgrade");
-            }
-          break;
-        case sizeof "Upgrade" - 1:
-          if (g_ascii_strcasecmp (name, "Upgrade") == 0)
-            f->upgrade_websocket |= postern_http_list_has_token (value, "websocket");
-          break;
-        case sizeof "Expect" - 1:
-          if (g_ascii_strcasecmp (name, "Expect") == 0)
-            {
-              f->expect = value;
-              f->expect_count++;
-            }
-          break;
-        default:
-          break;
-        }
-    }
+    if (!collect_fact (f, name, strlen (name), value, status, error))
+      return FALSE;
   return TRUE;
 }
 
@@ -490,6 +500,8 @@ response_semantics (PosternHttpResponse *resp, const char *request_method,
         return FALSE;
     }
   resp->keep_alive = http11 ? !f->conn_close : (f->conn_keep_alive && !f->conn_close);
+  if (f->has_length)
+    resp->declared_length = (gint64) f->length;
 
   if (s == 101)
     {
@@ -519,6 +531,43 @@ response_semantics (PosternHttpResponse *resp, const char *request_method,
   return TRUE;
 }
 
+/* The field lines of a checked head (after the status line, without the
+ * blank line), copied and cut in place: each `name:OWS value OWS CRLF`
+ * becomes `name NUL` then the value ended by a NUL where its trailing
+ * whitespace began; only the line's LF stays as it was. */
+static gboolean
+split_fields (PosternHttpResponse *resp, const char *lines, gsize len, HeaderFacts *facts,
+              GError **error)
+{
+  char *p;
+  char *end;
+
+  resp->fields = g_malloc (len + 1);
+  resp->fields_length = len;
+  memcpy (resp->fields, lines, len);
+  resp->fields[len] = '\0';
+  p = resp->fields;
+  end = p + len;
+  while (p < end)
+    {
+      char *lf = memchr (p, '\n', (gsize) (end - p));
+      char *colon = memchr (p, ':', (gsize) (lf - p));
+      char *value = colon + 1;
+      char *value_end = lf - 1;
+
+      *colon = '\0';
+      while (*value == ' ' || *value == '\t')
+        value++;
+      while (value_end > value && (value_end[-1] == ' ' || value_end[-1] == '\t'))
+        value_end--;
+      *value_end = '\0';
+      if (!collect_fact (facts, p, (gsize) (colon - p), value, UPSTREAM_FAULT, error))
+        return FALSE;
+      p = lf + 1;
+    }
+  return TRUE;
+}
+
 gboolean
 postern_http_parse_response (const char *buf, gsize len, const PosternHttpLimits *limits,
                              const char *request_method, PosternHttpResponse *resp,
@@ -531,6 +580,7 @@ postern_http_parse_response (const char *buf, gsize len, const PosternHttpLimits
   gboolean ok;
 
   memset (resp, 0, sizeof *resp);
+  resp->declared_length = -1;
   if (!postern_http_find_head_end (buf, len, 0, limits->max_head, &head_length, &local))
     {
       if (local == NULL)
@@ -542,13 +592,12 @@ postern_http_parse_response (const char *buf, gsize len, const PosternHttpLimits
     return FALSE;
 
   resp->head_length = head_length;
-  resp->headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_RESPONSE);
-  if (!soup_headers_parse_response (buf, (guint) head_length, resp->headers,
-                                    &resp->version, &resp->status, &resp->reason))
-    return fail (error, UPSTREAM_FAULT, "Malformed response head");
-
-  ok = collect_facts (resp->headers, UPSTREAM_FAULT, &facts, error) &&
+  resp->version = buf[7] == '1' ? SOUP_HTTP_1_1 : SOUP_HTTP_1_0;
+  resp->status = (guint) ((buf[9] - '0') * 100 + (buf[10] - '0') * 10 + (buf[11] - '0'));
+  ok = split_fields (resp, buf + start_len + 2, head_length - start_len - 4, &facts, error) &&
        response_semantics (resp, request_method, &facts, error);
+  if (ok && facts.connection_count > 0)
+    resp->connection = postern_http_response_get_list (resp, "Connection");
   if (facts.codings != NULL)
     g_string_free (facts.codings, TRUE);
   return ok;
@@ -557,6 +606,57 @@ postern_http_parse_response (const char *buf, gsize len, const PosternHttpLimits
 void
 postern_http_response_clear (PosternHttpResponse *resp)
 {
-  g_clear_pointer (&resp->reason, g_free);
-  g_clear_pointer (&resp->headers, soup_message_headers_unref);
+  g_clear_pointer (&resp->fields, g_free);
+  g_clear_pointer (&resp->connection, g_free);
+}
+
+void
+postern_http_response_foreach (const PosternHttpResponse *resp, PosternHttpFieldFunc func,
+                               gpointer user_data)
+{
+  const char *p = resp->fields;
+  const char *end = p + resp->fields_length;
+
+  while (p < end)
+    {
+      const char *name = p;
+      const char *value = name + strlen (name) + 1;
+      const char *value_end;
+
+      while (*value == ' ' || *value == '\t')
+        value++;
+      value_end = value + strlen (value);
+      func (name, value, user_data);
+      p = (const char *) memchr (value_end, '\n', (gsize) (end - value_end)) + 1;
+    }
+}
+
+typedef struct {
+  const char *name;
+  GString    *joined;
+} ListLookup;
+
+static void
+join_values (const char *name, const char *value, gpointer user_data)
+{
+  ListLookup *lookup = user_data;
+
+  if (g_ascii_strcasecmp (name, lookup->name) != 0)
+    return;
+  if (lookup->joined == NULL)
+    lookup->joined = g_string_new (value);
+  else
+    {
+      g_string_append_len (lookup->joined, ", ", 2);
+      g_string_append (lookup->joined, value);
+    }
+}
+
+char *
+postern_http_response_get_list (const PosternHttpResponse *resp, const char *name)
+{
+  ListLookup lookup = { name, NULL };
+
+  postern_http_response_foreach (resp, join_values, &lookup);
+  return lookup.joined != NULL ? g_string_free (lookup.joined, FALSE) : NULL;
 }

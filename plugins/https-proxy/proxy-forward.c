@@ -47,7 +47,6 @@ typedef struct {
   GByteArray *in;             /* response head bytes */
   gsize scanned;
   PosternHttpResponse resp;
-  const gchar *resp_connection; /* its Connection header, while copying headers */
   gboolean have_resp;
   gboolean response_started;  /* the client got a head */
   guint64 remaining;
@@ -454,7 +453,7 @@ copy_header (const char *name, const char *value, gpointer user_data)
 {
   Forward *f = user_data;
 
-  if (is_dropped (name, f->resp_connection, response_replaced, G_N_ELEMENTS (response_replaced)))
+  if (is_dropped (name, f->resp.connection, response_replaced, G_N_ELEMENTS (response_replaced)))
     return;
   postern_http_exchange_add_header (f->exchange, name, value);
 }
@@ -466,11 +465,8 @@ client_length (Forward *f)
     return (gint64) f->resp.content_length;
   if (f->resp.body == POSTERN_HTTP_BODY_NONE) {
     /* A HEAD answer keeps the representation's length. */
-    const char *cl = soup_message_headers_get_one (f->resp.headers, "Content-Length");
-    guint64 n = 0;
-    if (cl != NULL && g_str_equal (postern_http_exchange_get_method (f->exchange), "HEAD") &&
-        g_ascii_string_to_unsigned (cl, 10, 0, G_MAXINT64, &n, NULL))
-      return (gint64) n;
+    if (f->resp.declared_length >= 0 && g_str_equal (postern_http_exchange_get_method (f->exchange), "HEAD"))
+      return f->resp.declared_length;
     return 0;
   }
   return -1;
@@ -480,8 +476,7 @@ client_length (Forward *f)
 static gboolean
 start_response (Forward *f)
 {
-  f->resp_connection = soup_message_headers_get_list (f->resp.headers, "Connection");
-  soup_message_headers_foreach (f->resp.headers, copy_header, f);
+  postern_http_response_foreach (&f->resp, copy_header, f);
   postern_http_exchange_set_drain_func (f->exchange, drain_cb, f);
   postern_http_exchange_begin (f->exchange, f->resp.status, client_length (f));
   if (f->freed)
@@ -539,8 +534,8 @@ upstream_drained_cb (ProxyConn *conn, const GError *error, gpointer user_data)
 static gboolean
 start_tunnel (Forward *f, gsize head_len)
 {
-  const char *upgrade = soup_message_headers_get_list (f->resp.headers, "Upgrade");
-  const char *connection = soup_message_headers_get_list (f->resp.headers, "Connection");
+  g_autofree char *upgrade = postern_http_response_get_list (&f->resp, "Upgrade");
+  const char *connection = f->resp.connection;
 
   if (upgrade == NULL || g_ascii_strcasecmp (upgrade, "websocket") != 0 || connection == NULL ||
       !postern_http_list_has_token (connection, "upgrade")) {
@@ -552,8 +547,7 @@ start_tunnel (Forward *f, gsize head_len)
   }
   f->upstream_status = f->resp.status;
   proxy_node_succeeded (f->shared->nodes, f->node);
-  f->resp_connection = soup_message_headers_get_list (f->resp.headers, "Connection");
-  soup_message_headers_foreach (f->resp.headers, copy_header, f);
+  postern_http_response_foreach (&f->resp, copy_header, f);
   f->tunnel = TRUE;
   f->response_started = TRUE;
   postern_http_exchange_set_drain_func (f->exchange, drain_cb, f);

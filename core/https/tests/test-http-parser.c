@@ -382,6 +382,50 @@ test_bad_responses (void)
     }
 }
 
+static void
+append_field (const char *name, const char *value, gpointer user_data)
+{
+  g_string_append_printf (user_data, "[%s=%s]", name, value);
+}
+
+/* The fields come back in order with their whitespace trimmed, lists joined. */
+static void
+test_response_fields (void)
+{
+  static const char head[] = "HTTP/1.1 200 OK\r\ncontent-TYPE:application/json \t\r\nX-Empty:  \r\n"
+                             "Connection: keep-alive\r\nX-Inner: a  b\r\nconnection:\tX-Inner\r\n"
+                             "Content-Length: 7\r\nX-Last:\r\n\r\n";
+  PosternHttpResponse resp;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) seen = g_string_new (NULL);
+  g_autofree char *inner = NULL;
+
+  g_assert_true (postern_http_parse_response (head, sizeof head - 1, &limits, "HEAD", &resp, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (resp.status, ==, 200);
+  g_assert_cmpint (resp.version, ==, SOUP_HTTP_1_1);
+  g_assert_cmpint (resp.body, ==, POSTERN_HTTP_BODY_NONE);
+  g_assert_cmpint (resp.declared_length, ==, 7);
+  postern_http_response_foreach (&resp, append_field, seen);
+  g_assert_cmpstr (seen->str, ==, "[content-TYPE=application/json][X-Empty=][Connection=keep-alive]"
+                                  "[X-Inner=a  b][connection=X-Inner][Content-Length=7][X-Last=]");
+  g_assert_cmpstr (resp.connection, ==, "keep-alive, X-Inner");
+  inner = postern_http_response_get_list (&resp, "x-inner");
+  g_assert_cmpstr (inner, ==, "a  b");
+  g_assert_null (postern_http_response_get_list (&resp, "Upgrade"));
+  postern_http_response_clear (&resp);
+
+  g_assert_true (postern_http_parse_response ("HTTP/1.0 404 Not Found\r\n\r\n", 26, &limits, "GET", &resp, &error));
+  g_assert_cmpuint (resp.status, ==, 404);
+  g_assert_cmpint (resp.version, ==, SOUP_HTTP_1_0);
+  g_assert_cmpint (resp.declared_length, ==, -1);
+  g_assert_null (resp.connection);
+  g_string_truncate (seen, 0);
+  postern_http_response_foreach (&resp, append_field, seen);
+  g_assert_cmpstr (seen->str, ==, "");
+  postern_http_response_clear (&resp);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -406,5 +450,6 @@ main (int argc, char **argv)
   g_test_add_func ("/http-parser/incomplete-and-limits", test_incomplete_and_limits);
   g_test_add_func ("/http-parser/list-has-token", test_list_has_token);
   g_test_add_func ("/http-parser/bad-responses", test_bad_responses);
+  g_test_add_func ("/http-parser/response-fields", test_response_fields);
   return g_test_run ();
 }
