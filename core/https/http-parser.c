@@ -83,58 +83,75 @@ postern_http_list_has_token (const char *list, const char *token)
   return FALSE;
 }
 
+/* Why a field line stopped at @c, which is not the CRLF ending it. */
+static gboolean
+field_line_fault (const char *c, guint status, GError **error)
+{
+  switch (*c)
+    {
+    case '\n':
+      return fail (error, status, "Line not terminated by CRLF");
+    case '\r':
+      return fail (error, status, "Bare CR in message head");
+    case '\0':
+      return fail (error, status, "NUL in message head");
+    default:
+      return fail (error, status, "Invalid character in header value");
+    }
+}
+
 /* Every line of the head ends in CRLF, with no other CR, LF or NUL. Field
  * lines are `token ":" value` with no whitespace before the colon and no
- * obs-fold. Returns the length of the start line (without its CRLF). */
+ * obs-fold, checked in one pass over each byte. Returns the length of the
+ * start line (without its CRLF). @head ends with the blank line, which
+ * stops every scan. */
 static gboolean
 check_head_bytes (const char *head, gsize head_length, guint status, gsize *start_line_len,
                   GError **error)
 {
-  const char *p = head;
   const char *end = head + head_length;
-  gboolean first = TRUE;
+  const char *lf = memchr (head, '\n', head_length);
+  const char *p;
 
-  while (p < end)
+  if (lf == NULL || lf == head || lf[-1] != '\r')
+    return fail (error, status, "Line not terminated by CRLF");
+  if (memchr (head, '\r', (gsize) (lf - 1 - head)) != NULL)
+    return fail (error, status, "Bare CR in message head");
+  if (memchr (head, '\0', (gsize) (lf - 1 - head)) != NULL)
+    return fail (error, status, "NUL in message head");
+  *start_line_len = (gsize) (lf - 1 - head);
+
+  for (p = lf + 1; p < end; )
     {
-      const char *lf = memchr (p, '\n', (gsize) (end - p));
-      const char *line_end;
-      const char *c;
+      const char *c = p;
 
-      if (lf == NULL || lf == p || lf[-1] != '\r')
-        return fail (error, status, "Line not terminated by CRLF");
-      line_end = lf - 1;
-      if (memchr (p, '\r', (gsize) (line_end - p)) != NULL)
-        return fail (error, status, "Bare CR in message head");
-      if (memchr (p, '\0', (gsize) (line_end - p)) != NULL)
-        return fail (error, status, "NUL in message head");
-      if (first)
-        {
-          *start_line_len = (gsize) (line_end - p);
-          first = FALSE;
-        }
-      else if (line_end == p)
+      if (*p == '\r')
         {
           /* The blank line: find_head_end puts it last. */
-          return lf + 1 == end ? TRUE : fail (error, status, "Data after the blank line");
+          if (p + 1 < end && p[1] == '\n')
+            return p + 2 == end ? TRUE : fail (error, status, "Data after the blank line");
+          return fail (error, status, "Bare CR in message head");
         }
-      else
+      if (*p == ' ' || *p == '\t')
+        return fail (error, status, "Obsolete line folding in header");
+      while (postern_http_is_tchar ((guchar) *c))
+        c++;
+      if (*c != ':')
         {
-          if (*p == ' ' || *p == '\t')
-            return fail (error, status, "Obsolete line folding in header");
-          for (c = p; c < line_end && *c != ':'; c++)
-            if (!postern_http_is_tchar ((guchar) *c))
-              return fail (error, status, *c == ' ' || *c == '\t'
-                                          ? "Whitespace before colon in header"
-                                          : "Invalid character in header name");
-          if (c == line_end)
+          if (*c == ' ' || *c == '\t')
+            return fail (error, status, "Whitespace before colon in header");
+          if (*c == '\r' || *c == '\n')
             return fail (error, status, "Header line without colon");
-          if (c == p)
-            return fail (error, status, "Empty header name");
-          for (c++; c < line_end; c++)
-            if (!postern_http_is_field_char ((guchar) *c))
-              return fail (error, status, "Invalid character in header value");
+          return *c == '\0' ? field_line_fault (c, status, error)
+                             : fail (error, status, "Invalid character in header name");
         }
-      p = lf + 1;
+      if (c == p)
+        return fail (error, status, "Empty header name");
+      for (c++; postern_http_is_field_char ((guchar) *c); c++)
+        ;
+      if (c + 1 >= end || c[0] != '\r' || c[1] != '\n')
+        return field_line_fault (c, status, error);
+      p = c + 2;
     }
   return fail (error, status, "Message head without blank line");
 }
@@ -221,7 +238,7 @@ typedef struct {
   gboolean     upgrade_websocket;
   const char  *expect;
   guint        expect_count;
-  guint        connection_count;
+  GString     *connection_values; /* when not NULL: the Connection values, joined */
 } HeaderFacts;
 
 static gboolean
@@ -256,7 +273,7 @@ collect_fact (HeaderFacts *f, const char *name, gsize name_len, const char *valu
   switch (name_len)
     {
     case sizeof "Content-Length" - 1:
-      if (g_ascii_strcasecmp (name, "Content-Length") == 0)
+      if (postern_http_ascii_equal_n (name, "Content-Length", name_len))
         {
           guint64 n;
 
@@ -269,7 +286,7 @@ collect_fact (HeaderFacts *f, const char *name, gsize name_len, const char *valu
         }
       break;
     case sizeof "Transfer-Encoding" - 1:
-      if (g_ascii_strcasecmp (name, "Transfer-Encoding") == 0)
+      if (postern_http_ascii_equal_n (name, "Transfer-Encoding", name_len))
         {
           if (f->codings == NULL)
             f->codings = g_string_new (value);
@@ -278,27 +295,32 @@ collect_fact (HeaderFacts *f, const char *name, gsize name_len, const char *valu
         }
       break;
     case sizeof "Host" - 1:
-      if (g_ascii_strcasecmp (name, "Host") == 0)
+      if (postern_http_ascii_equal_n (name, "Host", name_len))
         {
           f->host_count++;
           f->host = value;
         }
       break;
     case sizeof "Connection" - 1:
-      if (g_ascii_strcasecmp (name, "Connection") == 0)
+      if (postern_http_ascii_equal_n (name, "Connection", name_len))
         {
           f->conn_close |= postern_http_list_has_token (value, "close");
           f->conn_keep_alive |= postern_http_list_has_token (value, "keep-alive");
           f->conn_upgrade |= postern_http_list_has_token (value, "upgrade");
-          f->connection_count++;
+          if (f->connection_values != NULL)
+            {
+              if (f->connection_values->len > 0)
+                g_string_append_len (f->connection_values, ", ", 2);
+              g_string_append (f->connection_values, value);
+            }
         }
       break;
     case sizeof "Upgrade" - 1:
-      if (g_ascii_strcasecmp (name, "Upgrade") == 0)
+      if (postern_http_ascii_equal_n (name, "Upgrade", name_len))
         f->upgrade_websocket |= postern_http_list_has_token (value, "websocket");
       break;
     case sizeof "Expect" - 1:
-      if (g_ascii_strcasecmp (name, "Expect") == 0)
+      if (postern_http_ascii_equal_n (name, "Expect", name_len))
         {
           f->expect = value;
           f->expect_count++;
@@ -594,10 +616,13 @@ postern_http_parse_response (const char *buf, gsize len, const PosternHttpLimits
   resp->head_length = head_length;
   resp->version = buf[7] == '1' ? SOUP_HTTP_1_1 : SOUP_HTTP_1_0;
   resp->status = (guint) ((buf[9] - '0') * 100 + (buf[10] - '0') * 10 + (buf[11] - '0'));
+  facts.connection_values = g_string_new (NULL);
   ok = split_fields (resp, buf + start_len + 2, head_length - start_len - 4, &facts, error) &&
        response_semantics (resp, request_method, &facts, error);
-  if (ok && facts.connection_count > 0)
-    resp->connection = postern_http_response_get_list (resp, "Connection");
+  if (ok && facts.connection_values->len > 0)
+    resp->connection = g_string_free (facts.connection_values, FALSE);
+  else
+    g_string_free (facts.connection_values, TRUE);
   if (facts.codings != NULL)
     g_string_free (facts.codings, TRUE);
   return ok;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "http-parser.h"
+#include "http-syntax.h"
 #include "proxy-inspect.h"
 #include "proxy-log.h"
 
@@ -94,27 +95,11 @@ static const HeaderName response_replaced[] = {
   HEADER_NAME ("Content-Length"), HEADER_NAME ("Date"), HEADER_NAME ("Server"),
 };
 
-static inline gchar
-ascii_lower (gchar c)
-{
-  return c >= 'A' && c <= 'Z' ? (gchar) (c - 'A' + 'a') : c;
-}
-
-/* g_ascii_strncasecmp() costs two function calls per character. */
-static gboolean
-ascii_equal_n (const gchar *a, const gchar *b, gsize len)
-{
-  for (gsize i = 0; i < len; i++)
-    if (ascii_lower (a[i]) != ascii_lower (b[i]))
-      return FALSE;
-  return TRUE;
-}
-
 static gboolean
 name_is_one_of (const gchar *name, gsize len, const HeaderName *names, gsize n_names)
 {
   for (gsize i = 0; i < n_names; i++)
-    if (names[i].len == len && ascii_equal_n (name, names[i].name, len))
+    if (names[i].len == len && postern_http_ascii_equal_n (name, names[i].name, len))
       return TRUE;
   return FALSE;
 }
