@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "http-append.h"
 #include "http-chunked.h"
 #include "http-parser.h"
 #include "postern-front-private.h"
@@ -311,14 +312,24 @@ queue (PosternFrontConn *conn, const void *data, gsize len)
   g_byte_array_append (conn->out, data, (guint) len);
 }
 
-static void
-queue_str (PosternFrontConn *conn, const gchar *str)
-{
-  queue (conn, str, strlen (str));
-}
+/* The head's own lines are put together here and queued at once. */
+typedef struct {
+  gchar text[256];
+  gsize len;
+} HeadText;
 
 static void
-queue_decimal (PosternFrontConn *conn, guint64 n)
+head_put (HeadText *h, const gchar *str, gsize len)
+{
+  len = MIN (len, sizeof h->text - h->len);
+  memcpy (h->text + h->len, str, len);
+  h->len += len;
+}
+
+#define HEAD_PUT_LITERAL(h, literal) head_put ((h), (literal), sizeof (literal) - 1)
+
+static void
+head_put_decimal (HeadText *h, guint64 n)
 {
   gchar digits[20];
   gsize i = sizeof digits;
@@ -327,40 +338,46 @@ queue_decimal (PosternFrontConn *conn, guint64 n)
     digits[--i] = (gchar) ('0' + n % 10);
     n /= 10;
   } while (n > 0);
-  queue (conn, digits + i, sizeof digits - i);
+  head_put (h, digits + i, sizeof digits - i);
 }
 
-/* Once per response: straight into the output, no format parsing. */
+/* Once per response: straight into the output, no format parsing. Every
+ * part is bounded (a reason phrase is at most 64 bytes here), so the head's
+ * own lines fit HeadText. */
 static void
 send_head (PosternFrontConn *conn, guint status, gint64 content_length)
 {
   gboolean http10 = conn->have_request && conn->request.version == SOUP_HTTP_1_0;
+  const gchar *phrase = soup_status_get_phrase (status);
+  HeadText h;
 
+  h.len = 0;
   if (conn->have_request && !conn->request.keep_alive)
     conn->close_after = TRUE;
-  queue_str (conn, "HTTP/1.1 ");
-  queue_decimal (conn, status);
-  queue (conn, " ", 1);
-  queue_str (conn, soup_status_get_phrase (status));
-  queue_str (conn, "\r\nServer: postern\r\nDate: ");
-  queue_str (conn, conn->front->date);
-  queue (conn, "\r\n", 2);
+  HEAD_PUT_LITERAL (&h, "HTTP/1.1 ");
+  head_put_decimal (&h, status);
+  HEAD_PUT_LITERAL (&h, " ");
+  head_put (&h, phrase, MIN (strlen (phrase), 64));
+  HEAD_PUT_LITERAL (&h, "\r\nServer: postern\r\nDate: ");
+  head_put (&h, conn->front->date, strlen (conn->front->date));
+  HEAD_PUT_LITERAL (&h, "\r\n");
   if (status == SOUP_STATUS_NO_CONTENT || status == SOUP_STATUS_NOT_MODIFIED) {
     /* No body and no framing headers (RFC 9110 8.6, 15.4.5). */
   } else if (content_length >= 0) {
-    queue_str (conn, "Content-Length: ");
-    queue_decimal (conn, (guint64) content_length);
-    queue (conn, "\r\n", 2);
+    HEAD_PUT_LITERAL (&h, "Content-Length: ");
+    head_put_decimal (&h, (guint64) content_length);
+    HEAD_PUT_LITERAL (&h, "\r\n");
   } else if (http10) {
     conn->close_after = TRUE;
   } else {
-    queue_str (conn, "Transfer-Encoding: chunked\r\n");
+    HEAD_PUT_LITERAL (&h, "Transfer-Encoding: chunked\r\n");
     conn->chunked_out = !conn->head_request;
   }
   if (conn->close_after)
-    queue_str (conn, "Connection: close\r\n");
+    HEAD_PUT_LITERAL (&h, "Connection: close\r\n");
   else if (http10)
-    queue_str (conn, "Connection: keep-alive\r\n");
+    HEAD_PUT_LITERAL (&h, "Connection: keep-alive\r\n");
+  queue (conn, h.text, h.len);
   if (conn->response_headers != NULL)
     queue (conn, conn->response_headers->str, conn->response_headers->len);
   queue (conn, "\r\n", 2);
@@ -783,11 +800,11 @@ ex_add_header (gpointer impl, const gchar *name, const gchar *value)
     return;
   }
   if (conn->response_headers == NULL)
-    conn->response_headers = g_string_new (NULL);
-  g_string_append (conn->response_headers, name);
-  g_string_append_len (conn->response_headers, ": ", 2);
-  g_string_append (conn->response_headers, value);
-  g_string_append_len (conn->response_headers, "\r\n", 2);
+    conn->response_headers = g_string_sized_new (256);
+  postern_http_append (conn->response_headers, name);
+  postern_http_append_len (conn->response_headers, ": ", 2);
+  postern_http_append (conn->response_headers, value);
+  postern_http_append_len (conn->response_headers, "\r\n", 2);
 }
 
 static void

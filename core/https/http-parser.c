@@ -239,6 +239,7 @@ typedef struct {
   const char  *expect;
   guint        expect_count;
   GString     *connection_values; /* when not NULL: the Connection values, joined */
+  guint        connection_count;
 } HeaderFacts;
 
 static gboolean
@@ -309,10 +310,11 @@ collect_fact (HeaderFacts *f, const char *name, gsize name_len, const char *valu
           f->conn_upgrade |= postern_http_list_has_token (value, "upgrade");
           if (f->connection_values != NULL)
             {
-              if (f->connection_values->len > 0)
+              if (f->connection_count > 0)
                 g_string_append_len (f->connection_values, ", ", 2);
               g_string_append (f->connection_values, value);
             }
+          f->connection_count++;
         }
       break;
     case sizeof "Upgrade" - 1:
@@ -619,7 +621,7 @@ postern_http_parse_response (const char *buf, gsize len, const PosternHttpLimits
   facts.connection_values = g_string_new (NULL);
   ok = split_fields (resp, buf + start_len + 2, head_length - start_len - 4, &facts, error) &&
        response_semantics (resp, request_method, &facts, error);
-  if (ok && facts.connection_values->len > 0)
+  if (ok && facts.connection_count > 0)
     resp->connection = g_string_free (facts.connection_values, FALSE);
   else
     g_string_free (facts.connection_values, TRUE);

@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "http-append.h"
 #include "http-parser.h"
 #include "http-syntax.h"
 #include "proxy-inspect.h"
@@ -806,10 +807,10 @@ typedef struct {
 static void
 append_header (GString *head, const gchar *name, const gchar *value)
 {
-  g_string_append (head, name);
-  g_string_append_len (head, ": ", 2);
-  g_string_append (head, value);
-  g_string_append_len (head, "\r\n", 2);
+  postern_http_append (head, name);
+  postern_http_append_len (head, ": ", 2);
+  postern_http_append (head, value);
+  postern_http_append_len (head, "\r\n", 2);
 }
 
 static void
@@ -854,25 +855,25 @@ proxy_forward_start (ProxyShared *shared, PosternHttpExchange *exchange)
   postern_http_exchange_set_closed_func (exchange, closed_cb, f);
 
   f->head = g_string_sized_new (512);
-  g_string_append (f->head, postern_http_exchange_get_method (exchange));
-  g_string_append_c (f->head, ' ');
-  g_string_append (f->head, postern_http_exchange_get_target (exchange));
-  g_string_append_len (f->head, " HTTP/1.1\r\n", 11);
+  postern_http_append (f->head, postern_http_exchange_get_method (exchange));
+  postern_http_append_len (f->head, " ", 1);
+  postern_http_append (f->head, postern_http_exchange_get_target (exchange));
+  postern_http_append_len (f->head, " HTTP/1.1\r\n", 11);
   b.head = f->head;
   b.connection = postern_http_exchange_get_header (exchange, "Connection");
   postern_http_exchange_foreach_header (exchange, add_request_header, &b);
-  g_string_append (f->head, "X-Forwarded-For: ");
+  postern_http_append (f->head, "X-Forwarded-For: ");
   if (xff != NULL) {
-    g_string_append (f->head, xff);
-    g_string_append_len (f->head, ", ", 2);
+    postern_http_append (f->head, xff);
+    postern_http_append_len (f->head, ", ", 2);
   }
-  g_string_append (f->head, ip);
-  g_string_append_len (f->head, "\r\n", 2);
+  postern_http_append (f->head, ip);
+  postern_http_append_len (f->head, "\r\n", 2);
   append_header (f->head, "X-Real-IP", ip);
-  g_string_append (f->head, "X-Forwarded-Proto: https\r\n");
+  postern_http_append (f->head, "X-Forwarded-Proto: https\r\n");
   /* Upgrade is hop-by-hop: only a WebSocket upgrade is asked of the node. */
   if (f->websocket)
-    g_string_append (f->head, "Connection: Upgrade\r\nUpgrade: websocket\r\n");
+    postern_http_append (f->head, "Connection: Upgrade\r\nUpgrade: websocket\r\n");
   if (f->has_body) {
     if (length != NULL && g_ascii_string_to_unsigned (length, 10, 0, G_MAXUINT64, &declared, NULL)) {
       if (shared->max_body > 0 && declared > shared->max_body) {
@@ -892,10 +893,10 @@ proxy_forward_start (ProxyShared *shared, PosternHttpExchange *exchange)
       g_string_append_printf (f->head, "Content-Length: %" G_GUINT64_FORMAT "\r\n", declared);
     } else {
       f->chunked_up = TRUE;
-      g_string_append (f->head, "Transfer-Encoding: chunked\r\n");
+      postern_http_append (f->head, "Transfer-Encoding: chunked\r\n");
     }
   }
-  g_string_append (f->head, "\r\n");
+  postern_http_append (f->head, "\r\n");
   try_node (f);
 }
 

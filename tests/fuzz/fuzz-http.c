@@ -44,6 +44,36 @@ check_request (const char *data, gsize size)
   postern_http_request_clear (&req);
 }
 
+/* Each field of a parsed answer: a non-empty token, then a value of one
+ * line without surrounding whitespace. */
+static void
+check_field (const char *name, const char *value, gpointer user_data)
+{
+  gsize value_len = strlen (value);
+
+  g_assert (name[0] != '\0' && strpbrk (name, ": \t\r\n") == NULL);
+  g_assert (strpbrk (value, "\r\n") == NULL);
+  g_assert (value_len == 0 || (value[0] != ' ' && value[0] != '\t' && value[value_len - 1] != ' ' &&
+                               value[value_len - 1] != '\t'));
+  (*(guint *) user_data)++;
+}
+
+/* As many fields as the head has lines between the status line and the
+ * blank line, and the Connection values as get_list() joins them. */
+static void
+check_fields (const char *data, const PosternHttpResponse *resp)
+{
+  guint fields = 0;
+  guint lines = 0;
+  g_autofree char *connection = postern_http_response_get_list (resp, "Connection");
+
+  for (gsize i = 0; i < resp->head_length; i++)
+    lines += data[i] == '\n';
+  postern_http_response_foreach (resp, check_field, &fields);
+  g_assert (fields == lines - 2);
+  g_assert (g_strcmp0 (connection, resp->connection) == 0);
+}
+
 static void
 check_response (const char *data, gsize size, const char *method)
 {
@@ -56,6 +86,7 @@ check_response (const char *data, gsize size, const char *method)
       g_assert (resp.status >= 100 && resp.status <= 599);
       g_assert (resp.body != POSTERN_HTTP_BODY_UNTIL_CLOSE || !resp.keep_alive);
       g_assert (g_strcmp0 (method, "HEAD") != 0 || resp.body == POSTERN_HTTP_BODY_NONE);
+      check_fields (data, &resp);
     }
   else if (error != NULL)
     {
