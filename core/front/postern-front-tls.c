@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "postern-front-cipher-pref.h"
 #include "tls-bundle.h"
 #include "tls-selfsigned.h"
 
@@ -46,6 +47,36 @@ selfsigned_path (const gchar *fqdn, const gchar *state_dir, GError **error)
   return g_steal_pointer (&path);
 }
 
+/* The configured priority, and from it the server's cipher order that
+ * sessions start with (postern-front-cipher-pref.h); the configured one is
+ * kept for clients that put ChaCha20 first. A string GnuTLS will not take
+ * with the changes is used as it is. */
+static gboolean
+load_priorities (PosternFrontTls *tls, const gchar *priority, GError **error)
+{
+  g_autofree gchar *server_order = NULL;
+  gnutls_priority_t configured;
+  const char *err_pos = NULL;
+  int rc;
+
+  if ((rc = gnutls_priority_init (&configured, priority, &err_pos)) < 0) {
+    g_set_error (error, POSTERN_ERROR, POSTERN_ERROR_INVALID_CONFIG, "tls-priority '%s' is invalid near '%s': %s",
+                 priority, err_pos ? err_pos : "", gnutls_strerror (rc));
+    return FALSE;
+  }
+  server_order = postern_front_cipher_pref_priority (priority, configured);
+  if (server_order != NULL && (rc = gnutls_priority_init (&tls->priority, server_order, NULL)) < 0) {
+    g_message ("tls-priority '%s': no server cipher order (%s), the client's is used", priority,
+               gnutls_strerror (rc));
+    tls->priority = NULL;
+  }
+  if (tls->priority != NULL)
+    tls->client_order = configured;
+  else
+    tls->priority = configured;
+  return TRUE;
+}
+
 PosternFrontTls *
 postern_front_tls_load (const gchar *certificate_path, const gchar *fqdn, const gchar *state_dir,
                         const gchar *priority, GError **error)
@@ -53,7 +84,6 @@ postern_front_tls_load (const gchar *certificate_path, const gchar *fqdn, const 
   g_autoptr(PosternFrontTls) tls = g_new0 (PosternFrontTls, 1);
   g_autofree gchar *path = NULL;
   g_autoptr(PosternTlsBundle) bundle = NULL;
-  const char *err_pos = NULL;
   int rc;
 
   tls->ref_count = 1;
@@ -72,11 +102,8 @@ postern_front_tls_load (const gchar *certificate_path, const gchar *fqdn, const 
     g_prefix_error (error, "certificate %s: ", path);
     return NULL;
   }
-  if ((rc = gnutls_priority_init (&tls->priority, priority, &err_pos)) < 0) {
-    g_set_error (error, POSTERN_ERROR, POSTERN_ERROR_INVALID_CONFIG, "tls-priority '%s' is invalid near '%s': %s",
-                 priority, err_pos ? err_pos : "", gnutls_strerror (rc));
+  if (!load_priorities (tls, priority, error))
     return NULL;
-  }
   if ((rc = gnutls_session_ticket_key_generate (&tls->ticket_key)) < 0) {
     tls_error (error, rc, "session ticket key", NULL);
     return NULL;
@@ -102,6 +129,8 @@ postern_front_tls_unref (PosternFrontTls *tls)
     gnutls_certificate_free_credentials (tls->credentials);
   if (tls->priority != NULL)
     gnutls_priority_deinit (tls->priority);
+  if (tls->client_order != NULL)
+    gnutls_priority_deinit (tls->client_order);
   if (tls->ticket_key.data != NULL) {
     memset (tls->ticket_key.data, 0, tls->ticket_key.size);
     gnutls_free (tls->ticket_key.data);
@@ -109,6 +138,19 @@ postern_front_tls_unref (PosternFrontTls *tls)
   g_free (tls->certificate_path);
   g_free (tls->priority_string);
   g_free (tls);
+}
+
+/* Before GnuTLS reads anything from the ClientHello: a client that names
+ * ChaCha20-Poly1305 first gets the configured priority, client precedence. */
+static int
+client_hello_cb (gnutls_session_t session, unsigned int htype, unsigned when, unsigned int incoming,
+                 const gnutls_datum_t *msg)
+{
+  PosternFrontTls *tls = gnutls_session_get_ptr (session);
+
+  if (!postern_front_cipher_pref_chacha_first (msg->data, msg->size))
+    return 0;
+  return gnutls_priority_set (session, tls->client_order);
 }
 
 gboolean
@@ -121,5 +163,9 @@ postern_front_tls_setup_session (PosternFrontTls *tls, gnutls_session_t session,
       (rc = gnutls_session_ticket_enable_server (session, &tls->ticket_key)) < 0 ||
       (rc = gnutls_alpn_set_protocols (session, &alpn_http11, 1, 0)) < 0)
     return tls_error (error, rc, "TLS session set-up", NULL);
+  if (tls->client_order != NULL) {
+    gnutls_session_set_ptr (session, tls);
+    gnutls_handshake_set_hook_function (session, GNUTLS_HANDSHAKE_CLIENT_HELLO, GNUTLS_HOOK_PRE, client_hello_cb);
+  }
   return TRUE;
 }

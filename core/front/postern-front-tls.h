@@ -13,7 +13,8 @@ G_BEGIN_DECLS
 typedef struct {
   gint ref_count;
   gnutls_certificate_credentials_t credentials;
-  gnutls_priority_t priority;
+  gnutls_priority_t priority;     /* sessions start with it */
+  gnutls_priority_t client_order; /* the configured one, for ChaCha20-first clients; or NULL */
   gnutls_datum_t ticket_key;
   gchar *certificate_path;
   gchar *priority_string;
@@ -26,6 +27,7 @@ PosternFrontTls *postern_front_tls_load  (const gchar      *certificate_path,
                                           GError          **error);
 PosternFrontTls *postern_front_tls_ref   (PosternFrontTls  *tls);
 void             postern_front_tls_unref (PosternFrontTls  *tls);
+/* Sets up a server session; it takes the session's user pointer. */
 gboolean         postern_front_tls_setup_session (PosternFrontTls  *tls,
                                                   gnutls_session_t  session,
                                                   GError          **error);
