@@ -5,7 +5,6 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#include "postern-front-cipher-pref.h"
 #include "tls-bundle.h"
 #include "tls-selfsigned.h"
 
@@ -47,36 +46,6 @@ selfsigned_path (const gchar *fqdn, const gchar *state_dir, GError **error)
   return g_steal_pointer (&path);
 }
 
-/* The configured priority, and from it the server's cipher order that
- * sessions start with (postern-front-cipher-pref.h); the configured one is
- * kept for clients that put ChaCha20 first. A string GnuTLS will not take
- * with the changes is used as it is. */
-static gboolean
-load_priorities (PosternFrontTls *tls, const gchar *priority, GError **error)
-{
-  g_autofree gchar *server_order = NULL;
-  gnutls_priority_t configured;
-  const char *err_pos = NULL;
-  int rc;
-
-  if ((rc = gnutls_priority_init (&configured, priority, &err_pos)) < 0) {
-    g_set_error (error, POSTERN_ERROR, POSTERN_ERROR_INVALID_CONFIG, "tls-priority '%s' is invalid near '%s': %s",
-                 priority, err_pos ? err_pos : "", gnutls_strerror (rc));
-    return FALSE;
-  }
-  server_order = postern_front_cipher_pref_priority (priority, configured);
-  if (server_order != NULL && (rc = gnutls_priority_init (&tls->priority, server_order, NULL)) < 0) {
-    g_message ("tls-priority '%s': no server cipher order (%s), the client's is used", priority,
-               gnutls_strerror (rc));
-    tls->priority = NULL;
-  }
-  if (tls->priority != NULL)
-    tls->client_order = configured;
-  else
-    tls->priority = configured;
-  return TRUE;
-}
-
 PosternFrontTls *
 postern_front_tls_load (const gchar *certificate_path, const gchar *fqdn, const gchar *state_dir,
                         const gchar *priority, GError **error)
@@ -102,7 +71,7 @@ postern_front_tls_load (const gchar *certificate_path, const gchar *fqdn, const 
     g_prefix_error (error, "certificate %s: ", path);
     return NULL;
   }
-  if (!load_priorities (tls, priority, error))
+  if ((tls->ciphers = postern_front_cipher_pref_new (priority, error)) == NULL)
     return NULL;
   if ((rc = gnutls_session_ticket_key_generate (&tls->ticket_key)) < 0) {
     tls_error (error, rc, "session ticket key", NULL);
@@ -127,10 +96,7 @@ postern_front_tls_unref (PosternFrontTls *tls)
     return;
   if (tls->credentials != NULL)
     gnutls_certificate_free_credentials (tls->credentials);
-  if (tls->priority != NULL)
-    gnutls_priority_deinit (tls->priority);
-  if (tls->client_order != NULL)
-    gnutls_priority_deinit (tls->client_order);
+  postern_front_cipher_pref_free (tls->ciphers);
   if (tls->ticket_key.data != NULL) {
     memset (tls->ticket_key.data, 0, tls->ticket_key.size);
     gnutls_free (tls->ticket_key.data);
@@ -140,17 +106,16 @@ postern_front_tls_unref (PosternFrontTls *tls)
   g_free (tls);
 }
 
-/* Before GnuTLS reads anything from the ClientHello: a client that names
- * ChaCha20-Poly1305 first gets the configured priority, client precedence. */
+/* Before GnuTLS reads anything of the ClientHello (the version is
+ * negotiated after this too): the priority for this client. */
 static int
 client_hello_cb (gnutls_session_t session, unsigned int htype, unsigned when, unsigned int incoming,
                  const gnutls_datum_t *msg)
 {
   PosternFrontTls *tls = gnutls_session_get_ptr (session);
+  gnutls_priority_t priority = postern_front_cipher_pref_for_hello (tls->ciphers, msg->data, msg->size);
 
-  if (!postern_front_cipher_pref_chacha_first (msg->data, msg->size))
-    return 0;
-  return gnutls_priority_set (session, tls->client_order);
+  return priority != NULL ? gnutls_priority_set (session, priority) : 0;
 }
 
 gboolean
@@ -158,12 +123,12 @@ postern_front_tls_setup_session (PosternFrontTls *tls, gnutls_session_t session,
 {
   int rc;
 
-  if ((rc = gnutls_priority_set (session, tls->priority)) < 0 ||
+  if ((rc = gnutls_priority_set (session, postern_front_cipher_pref_initial (tls->ciphers))) < 0 ||
       (rc = gnutls_credentials_set (session, GNUTLS_CRD_CERTIFICATE, tls->credentials)) < 0 ||
       (rc = gnutls_session_ticket_enable_server (session, &tls->ticket_key)) < 0 ||
       (rc = gnutls_alpn_set_protocols (session, &alpn_http11, 1, 0)) < 0)
     return tls_error (error, rc, "TLS session set-up", NULL);
-  if (tls->client_order != NULL) {
+  if (postern_front_cipher_pref_active (tls->ciphers)) {
     gnutls_session_set_ptr (session, tls);
     gnutls_handshake_set_hook_function (session, GNUTLS_HANDSHAKE_CLIENT_HELLO, GNUTLS_HOOK_PRE, client_hello_cb);
   }

@@ -4,6 +4,7 @@
 #include <gnutls/gnutls.h>
 
 #include "postern.h"
+#include "postern-front-cipher-pref.h"
 
 G_BEGIN_DECLS
 
@@ -13,8 +14,7 @@ G_BEGIN_DECLS
 typedef struct {
   gint ref_count;
   gnutls_certificate_credentials_t credentials;
-  gnutls_priority_t priority;     /* sessions start with it */
-  gnutls_priority_t client_order; /* the configured one, for ChaCha20-first clients; or NULL */
+  PosternFrontCipherPref *ciphers;
   gnutls_datum_t ticket_key;
   gchar *certificate_path;
   gchar *priority_string;

@@ -583,6 +583,48 @@ test_cipher_preference (Fixture *f, gconstpointer data)
   gnutls_free (resumed_data.data);
 }
 
+/* openssl s_client with ARGS: what it says about the handshake (stderr). */
+static gchar *
+openssl_handshake (Fixture *f, const gchar *ciphersuites)
+{
+  g_autofree gchar *connect = g_strdup_printf ("127.0.0.1:%u", f->https_port);
+  const gchar *argv[] = { "openssl", "s_client", "-connect", connect, "-servername", "localhost", "-brief",
+                          "-ciphersuites", ciphersuites, NULL };
+  g_autoptr(GSubprocessLauncher) launcher = postern_test_launcher_new (
+    G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GSubprocess) p = NULL;
+  g_autoptr(GError) error = NULL;
+  gchar *err = NULL;
+
+  p = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (p, NULL, NULL, NULL, &err, &error);
+  g_assert_no_error (error);
+  g_test_message ("s_client -ciphersuites %s: %s", ciphersuites, err);
+  return err;
+}
+
+/* OpenSSL's client sends one key share (X25519) and lists P-256 after it:
+ * the front's server order must not move it to P-256 with a
+ * HelloRetryRequest (GnuTLS lists P-256 first). */
+static void
+test_openssl_client (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *openssl = g_find_program_in_path ("openssl");
+  g_autofree gchar *aes = NULL, *chacha = NULL;
+
+  if (openssl == NULL) {
+    g_test_skip ("no openssl");
+    return;
+  }
+  aes = openssl_handshake (f, "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256");
+  g_assert_nonnull (strstr (aes, "Ciphersuite: TLS_AES_128_GCM_SHA256\n"));
+  g_assert_nonnull (strstr (aes, "Server Temp Key: X25519"));
+  chacha = openssl_handshake (f, "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256");
+  g_assert_nonnull (strstr (chacha, "Ciphersuite: TLS_CHACHA20_POLY1305_SHA256\n"));
+  g_assert_nonnull (strstr (chacha, "Server Temp Key: X25519"));
+}
+
 /* Raw bytes as the first flight: the front must answer with an alert or
  * nothing and close. Returns what it sent. */
 static GByteArray *
@@ -747,6 +789,7 @@ main (int argc, char **argv)
   ADD ("/front/certificate-reload", test_certificate_reload);
   ADD ("/front/resumption", test_resumption);
   ADD ("/front/cipher-preference", test_cipher_preference);
+  ADD ("/front/openssl-client", test_openssl_client);
   ADD ("/front/malformed-client-hello", test_malformed_client_hello);
   ADD ("/front/bad-certificate", test_bad_certificate);
   ADD ("/front/websocket-refused", test_websocket_refused);
