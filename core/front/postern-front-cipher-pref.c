@@ -69,15 +69,15 @@ free_by_group (PosternFrontCipherPref *pref)
   g_clear_pointer (&pref->by_group, g_free);
 }
 
-/* FALSE (by_group NULL) if the configured string is to be used as it is. */
-static gboolean
+/* by_group stays NULL if the configured string is to be used as it is. */
+static void
 load_server_orders (PosternFrontCipherPref *pref, const gchar *priority)
 {
   const unsigned int *ciphers = NULL;
 
   pref->n_groups = gnutls_priority_group_list (pref->configured, &pref->groups);
   if (pref->n_groups <= 0 || gnutls_priority_cipher_list (pref->configured, &ciphers) <= 0)
-    return FALSE;
+    return;
   pref->by_group = g_new0 (gnutls_priority_t, pref->n_groups);
   for (int i = 0; i < pref->n_groups; i++) {
     g_autofree gchar *order =
@@ -86,16 +86,15 @@ load_server_orders (PosternFrontCipherPref *pref, const gchar *priority)
 
     if (order == NULL) {
       free_by_group (pref);
-      return FALSE;
+      return;
     }
     if ((rc = gnutls_priority_init (&pref->by_group[i], order, NULL)) < 0) {
       pref->by_group[i] = NULL;
       g_message ("tls-priority '%s': no server cipher order (%s), the client's is used", priority, gnutls_strerror (rc));
       free_by_group (pref);
-      return FALSE;
+      return;
     }
   }
-  return TRUE;
 }
 
 PosternFrontCipherPref *
