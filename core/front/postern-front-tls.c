@@ -53,7 +53,6 @@ postern_front_tls_load (const gchar *certificate_path, const gchar *fqdn, const 
   g_autoptr(PosternFrontTls) tls = g_new0 (PosternFrontTls, 1);
   g_autofree gchar *path = NULL;
   g_autoptr(PosternTlsBundle) bundle = NULL;
-  const char *err_pos = NULL;
   int rc;
 
   tls->ref_count = 1;
@@ -72,11 +71,8 @@ postern_front_tls_load (const gchar *certificate_path, const gchar *fqdn, const 
     g_prefix_error (error, "certificate %s: ", path);
     return NULL;
   }
-  if ((rc = gnutls_priority_init (&tls->priority, priority, &err_pos)) < 0) {
-    g_set_error (error, POSTERN_ERROR, POSTERN_ERROR_INVALID_CONFIG, "tls-priority '%s' is invalid near '%s': %s",
-                 priority, err_pos ? err_pos : "", gnutls_strerror (rc));
+  if ((tls->ciphers = postern_front_cipher_pref_new (priority, error)) == NULL)
     return NULL;
-  }
   if ((rc = gnutls_session_ticket_key_generate (&tls->ticket_key)) < 0) {
     tls_error (error, rc, "session ticket key", NULL);
     return NULL;
@@ -100,8 +96,7 @@ postern_front_tls_unref (PosternFrontTls *tls)
     return;
   if (tls->credentials != NULL)
     gnutls_certificate_free_credentials (tls->credentials);
-  if (tls->priority != NULL)
-    gnutls_priority_deinit (tls->priority);
+  postern_front_cipher_pref_free (tls->ciphers);
   if (tls->ticket_key.data != NULL) {
     memset (tls->ticket_key.data, 0, tls->ticket_key.size);
     gnutls_free (tls->ticket_key.data);
@@ -111,15 +106,31 @@ postern_front_tls_unref (PosternFrontTls *tls)
   g_free (tls);
 }
 
+/* Before GnuTLS reads anything of the ClientHello (the version is
+ * negotiated after this too): the priority for this client. */
+static int
+client_hello_cb (gnutls_session_t session, unsigned int htype, unsigned when, unsigned int incoming,
+                 const gnutls_datum_t *msg)
+{
+  PosternFrontTls *tls = gnutls_session_get_ptr (session);
+  gnutls_priority_t priority = postern_front_cipher_pref_for_hello (tls->ciphers, msg->data, msg->size);
+
+  return priority != NULL ? gnutls_priority_set (session, priority) : 0;
+}
+
 gboolean
 postern_front_tls_setup_session (PosternFrontTls *tls, gnutls_session_t session, GError **error)
 {
   int rc;
 
-  if ((rc = gnutls_priority_set (session, tls->priority)) < 0 ||
+  if ((rc = gnutls_priority_set (session, postern_front_cipher_pref_initial (tls->ciphers))) < 0 ||
       (rc = gnutls_credentials_set (session, GNUTLS_CRD_CERTIFICATE, tls->credentials)) < 0 ||
       (rc = gnutls_session_ticket_enable_server (session, &tls->ticket_key)) < 0 ||
       (rc = gnutls_alpn_set_protocols (session, &alpn_http11, 1, 0)) < 0)
     return tls_error (error, rc, "TLS session set-up", NULL);
+  if (postern_front_cipher_pref_active (tls->ciphers)) {
+    gnutls_session_set_ptr (session, tls);
+    gnutls_handshake_set_hook_function (session, GNUTLS_HANDSHAKE_CLIENT_HELLO, GNUTLS_HOOK_PRE, client_hello_cb);
+  }
   return TRUE;
 }

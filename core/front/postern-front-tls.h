@@ -4,6 +4,7 @@
 #include <gnutls/gnutls.h>
 
 #include "postern.h"
+#include "postern-front-cipher-pref.h"
 
 G_BEGIN_DECLS
 
@@ -13,7 +14,7 @@ G_BEGIN_DECLS
 typedef struct {
   gint ref_count;
   gnutls_certificate_credentials_t credentials;
-  gnutls_priority_t priority;
+  PosternFrontCipherPref *ciphers;
   gnutls_datum_t ticket_key;
   gchar *certificate_path;
   gchar *priority_string;
@@ -26,6 +27,7 @@ PosternFrontTls *postern_front_tls_load  (const gchar      *certificate_path,
                                           GError          **error);
 PosternFrontTls *postern_front_tls_ref   (PosternFrontTls  *tls);
 void             postern_front_tls_unref (PosternFrontTls  *tls);
+/* Sets up a server session; it takes the session's user pointer. */
 gboolean         postern_front_tls_setup_session (PosternFrontTls  *tls,
                                                   gnutls_session_t  session,
                                                   GError          **error);

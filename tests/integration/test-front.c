@@ -432,11 +432,13 @@ count_ticket_cb (gnutls_session_t session, unsigned int htype, unsigned when, un
 
 /* One GET with Connection: close over a GnuTLS client session that offers
  * @resume (if not empty); returns the session's data for the next one,
- * whether this one was resumed and how many session tickets came. The
+ * whether this one was resumed, how many session tickets came and (if
+ * @suite) the cipher suite's name. The
  * answer must end with close_notify: a cut connection reads as
  * GNUTLS_E_PREMATURE_TERMINATION here. */
 static gnutls_datum_t
-tls_get (Fixture *f, const gchar *priority, const gnutls_datum_t *resume, gboolean *resumed, guint *tickets)
+tls_get (Fixture *f, const gchar *priority, const gnutls_datum_t *resume, gboolean *resumed, guint *tickets,
+         gchar **suite)
 {
   const gchar request[] = "GET /t/hello HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
   struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons (f->https_port) };
@@ -477,6 +479,8 @@ tls_get (Fixture *f, const gchar *priority, const gnutls_datum_t *resume, gboole
   g_assert_true (g_str_has_prefix (answer->str, "HTTP/1.1 200 "));
   g_assert_true (g_str_has_suffix (answer->str, "hello from postern\n"));
   *resumed = gnutls_session_is_resumed (session) != 0;
+  if (suite != NULL)
+    *suite = g_strdup (gnutls_ciphersuite_get (session));
   g_assert_cmpint (gnutls_session_get_data2 (session, &data), ==, 0);
   gnutls_deinit (session);
   gnutls_certificate_free_credentials (cred);
@@ -499,21 +503,222 @@ test_resumption (Fixture *f, gconstpointer data)
     gboolean resumed;
     guint tickets;
 
-    first = tls_get (f, priorities[i], &none, &resumed, &tickets);
+    first = tls_get (f, priorities[i], &none, &resumed, &tickets, NULL);
     g_assert_false (resumed);
     if (i == 0)
       g_assert_cmpuint (tickets, ==, 2);
-    second = tls_get (f, priorities[i], &first, &resumed, &tickets);
+    second = tls_get (f, priorities[i], &first, &resumed, &tickets, NULL);
     g_test_message ("%s: second connection resumed: %s", priorities[i], resumed ? "yes" : "no");
     g_assert_true (resumed);
     if (i == 0)
       g_assert_cmpuint (tickets, ==, 1);
-    third = tls_get (f, priorities[i], &second, &resumed, &tickets);
+    third = tls_get (f, priorities[i], &second, &resumed, &tickets, NULL);
     g_assert_true (resumed);
     gnutls_free (first.data);
     gnutls_free (second.data);
     gnutls_free (third.data);
   }
+}
+
+/* A full handshake and a resumption with @priority: the suite both get. */
+static gchar *
+negotiated_suite (Fixture *f, const gchar *priority)
+{
+  gnutls_datum_t none = { NULL, 0 };
+  gnutls_datum_t first, second;
+  gboolean resumed;
+  guint tickets;
+  gchar *suite = NULL;
+  g_autofree gchar *resumed_suite = NULL;
+
+  first = tls_get (f, priority, &none, &resumed, &tickets, &suite);
+  g_assert_false (resumed);
+  second = tls_get (f, priority, &first, &resumed, &tickets, &resumed_suite);
+  g_assert_true (resumed);
+  g_assert_cmpstr (resumed_suite, ==, suite);
+  g_test_message ("%s: %s", priority, suite);
+  gnutls_free (first.data);
+  gnutls_free (second.data);
+  return suite;
+}
+
+#define CIPHERS(v, list) "NORMAL:-VERS-ALL:+VERS-TLS" v ":-CIPHER-ALL:" list
+
+/* The front's order (AES-128-GCM, AES-256-GCM, ChaCha20) wins over the
+ * client's, except for a client that names ChaCha20 first. */
+static void
+test_cipher_preference (Fixture *f, gconstpointer data)
+{
+  const struct {
+    const gchar *priority;
+    const gchar *suite;
+  } cases[] = {
+    { CIPHERS ("1.3", "+AES-256-GCM:+CHACHA20-POLY1305:+AES-128-GCM"), "TLS_AES_128_GCM_SHA256" },
+    { CIPHERS ("1.3", "+CHACHA20-POLY1305:+AES-256-GCM:+AES-128-GCM"), "TLS_CHACHA20_POLY1305_SHA256" },
+    { CIPHERS ("1.3", "+AES-256-GCM"), "TLS_AES_256_GCM_SHA384" },
+    { CIPHERS ("1.3", "+AES-256-GCM:+CHACHA20-POLY1305"), "TLS_AES_256_GCM_SHA384" },
+    { CIPHERS ("1.2", "+AES-256-GCM:+CHACHA20-POLY1305:+AES-128-GCM"), "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256" },
+    { CIPHERS ("1.2", "+CHACHA20-POLY1305:+AES-256-GCM:+AES-128-GCM"),
+      "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256" },
+    { CIPHERS ("1.2", "+AES-256-GCM:+AES-256-CBC"), "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384" },
+  };
+  gnutls_datum_t none = { NULL, 0 };
+  gnutls_datum_t aes256, resumed_data;
+  gboolean resumed;
+  guint tickets;
+  g_autofree gchar *suite = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autofree gchar *got = negotiated_suite (f, cases[i].priority);
+    g_assert_cmpstr (got, ==, cases[i].suite);
+  }
+
+  /* A TLS 1.3 ticket binds its hash: one from an AES-256-GCM (SHA-384)
+   * session resumes, the preferred AES-128-GCM (SHA-256) passed over. */
+  aes256 = tls_get (f, CIPHERS ("1.3", "+AES-256-GCM"), &none, &resumed, &tickets, NULL);
+  resumed_data = tls_get (f, CIPHERS ("1.3", "+AES-128-GCM:+AES-256-GCM"), &aes256, &resumed, &tickets, &suite);
+  g_assert_true (resumed);
+  g_assert_cmpstr (suite, ==, "TLS_AES_256_GCM_SHA384");
+  gnutls_free (aes256.data);
+  gnutls_free (resumed_data.data);
+}
+
+/* openssl s_client with ARGS: what it says about the handshake (stderr). */
+static gchar *
+openssl_handshake (Fixture *f, const gchar *ciphersuites)
+{
+  g_autofree gchar *connect = g_strdup_printf ("127.0.0.1:%u", f->https_port);
+  const gchar *argv[] = { "openssl", "s_client", "-connect", connect, "-servername", "localhost", "-brief",
+                          "-ciphersuites", ciphersuites, NULL };
+  g_autoptr(GSubprocessLauncher) launcher = postern_test_launcher_new (
+    G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GSubprocess) p = NULL;
+  g_autoptr(GError) error = NULL;
+  gchar *err = NULL;
+
+  p = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (p, NULL, NULL, NULL, &err, &error);
+  g_assert_no_error (error);
+  g_test_message ("s_client -ciphersuites %s: %s", ciphersuites, err);
+  return err;
+}
+
+/* OpenSSL's client sends one key share (X25519) and lists P-256 after it:
+ * the front's server order must not move it to P-256 with a
+ * HelloRetryRequest (GnuTLS lists P-256 first). */
+static void
+test_openssl_client (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *openssl = g_find_program_in_path ("openssl");
+  g_autofree gchar *aes = NULL, *chacha = NULL;
+
+  if (openssl == NULL) {
+    g_test_skip ("no openssl");
+    return;
+  }
+  aes = openssl_handshake (f, "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256");
+  g_assert_nonnull (strstr (aes, "Ciphersuite: TLS_AES_128_GCM_SHA256\n"));
+  g_assert_nonnull (strstr (aes, "Server Temp Key: X25519"));
+  chacha = openssl_handshake (f, "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256");
+  g_assert_nonnull (strstr (chacha, "Ciphersuite: TLS_CHACHA20_POLY1305_SHA256\n"));
+  g_assert_nonnull (strstr (chacha, "Server Temp Key: X25519"));
+}
+
+/* Raw bytes as the first flight: the front must answer with an alert or
+ * nothing and close. Returns what it sent. */
+static GByteArray *
+raw_hello (Fixture *f, const guint8 *bytes, gsize len)
+{
+  struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons (f->https_port) };
+  struct timeval timeout = { .tv_sec = 60 };
+  GByteArray *answer = g_byte_array_new ();
+  guint8 buf[4096];
+  gssize n;
+  gint fd;
+
+  sin.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout), ==, 0);
+  g_assert_cmpint (connect (fd, (struct sockaddr *) &sin, sizeof sin), ==, 0);
+  g_assert_cmpint (send (fd, bytes, len, MSG_NOSIGNAL), ==, (gssize) len);
+  g_assert_cmpint (shutdown (fd, SHUT_WR), ==, 0);
+  while ((n = recv (fd, buf, sizeof buf, 0)) > 0)
+    g_byte_array_append (answer, buf, (guint) n);
+  g_assert_cmpint (n, ==, 0);
+  close (fd);
+  return answer;
+}
+
+/* A TLS record with a ClientHello whose body is @body. */
+static GByteArray *
+client_hello_record (const guint8 *body, gsize len)
+{
+  GByteArray *record = g_byte_array_new ();
+  guint8 header[9] = { 0x16, 0x03, 0x01, (guint8) ((len + 4) >> 8), (guint8) (len + 4),
+                       0x01, 0x00, (guint8) (len >> 8), (guint8) len };
+
+  g_byte_array_append (record, header, sizeof header);
+  g_byte_array_append (record, body, (guint) len);
+  return record;
+}
+
+/* ClientHellos cut or lying about their lengths, with ChaCha20 or
+ * AES-256-GCM first: a clean failure, and the front still serves. */
+static void
+test_malformed_client_hello (Fixture *f, gconstpointer data)
+{
+  guint8 body[2 + 32 + 1 + 2 + 4 + 2];
+  gsize suites = 2 + 32 + 1;
+  gnutls_datum_t none = { NULL, 0 };
+  gnutls_datum_t session_data;
+  gboolean resumed;
+  guint tickets;
+
+  memset (body, 0x11, sizeof body);
+  body[0] = 0x03;
+  body[1] = 0x03;
+  body[2 + 32] = 0; /* no session id */
+  for (guint first = 0; first < 2; first++) {
+    body[suites] = 0x00;
+    body[suites + 1] = 4;
+    body[suites + 2] = 0x13;
+    body[suites + 3] = first == 0 ? 0x03 : 0x02;
+    body[suites + 4] = 0x13;
+    body[suites + 5] = 0x01;
+    body[suites + 6] = 1; /* null compression, then no extensions */
+    body[suites + 7] = 0;
+    for (gsize len = 0; len <= sizeof body; len++) {
+      g_autoptr(GByteArray) record = client_hello_record (body, len);
+      g_autoptr(GByteArray) answer = raw_hello (f, record->data, record->len);
+      if (answer->len > 0)
+        g_assert_cmpuint (answer->data[0], ==, 0x15); /* an alert */
+    }
+    /* suite lengths past the end, odd, zero */
+    for (guint k = 0; k < 3; k++) {
+      const guint8 lengths[] = { 0x40, 3, 0 };
+      g_autoptr(GByteArray) record = NULL;
+      g_autoptr(GByteArray) answer = NULL;
+      body[suites + 1] = lengths[k];
+      record = client_hello_record (body, sizeof body);
+      answer = raw_hello (f, record->data, record->len);
+      if (answer->len > 0)
+        g_assert_cmpuint (answer->data[0], ==, 0x15);
+    }
+    /* a session id longer than 32 */
+    body[suites + 1] = 4;
+    body[2 + 32] = 40;
+    {
+      g_autoptr(GByteArray) record = client_hello_record (body, sizeof body);
+      g_autoptr(GByteArray) answer = raw_hello (f, record->data, record->len);
+      if (answer->len > 0)
+        g_assert_cmpuint (answer->data[0], ==, 0x15);
+    }
+    body[2 + 32] = 0;
+  }
+  session_data = tls_get (f, "NORMAL", &none, &resumed, &tickets, NULL);
+  gnutls_free (session_data.data);
 }
 
 static void
@@ -583,6 +788,9 @@ main (int argc, char **argv)
   ADD ("/front/bad-requests", test_bad_requests);
   ADD ("/front/certificate-reload", test_certificate_reload);
   ADD ("/front/resumption", test_resumption);
+  ADD ("/front/cipher-preference", test_cipher_preference);
+  ADD ("/front/openssl-client", test_openssl_client);
+  ADD ("/front/malformed-client-hello", test_malformed_client_hello);
   ADD ("/front/bad-certificate", test_bad_certificate);
   ADD ("/front/websocket-refused", test_websocket_refused);
 #undef ADD
