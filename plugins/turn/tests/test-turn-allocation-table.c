@@ -1,21 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "turn-allocation-table.h"
+#include "turn-test-addr.h"
 #include "turn-error.h"
 
 #include <postern.h>
 
-static TurnAddr
-addr (const gchar *ip, guint16 port)
-{
-  TurnAddr a;
-  g_assert_true (turn_addr_parse (&a, ip, port));
-  return a;
-}
-
 static TurnFiveTuple
 tuple (const gchar *client_ip, guint16 client_port)
 {
-  TurnFiveTuple ft = { addr (client_ip, client_port), addr ("192.0.2.1", 3478) };
+  TurnFiveTuple ft = { turn_test_addr (client_ip, client_port), turn_test_addr ("192.0.2.1", 3478) };
   return ft;
 }
 
@@ -44,7 +37,7 @@ test_create_lookup (void)
   g_autoptr(TurnAllocationTable) table = turn_allocation_table_new (quota, on_removed, &removed);
   g_autoptr(GError) error = NULL;
   TurnFiveTuple ft = tuple ("203.0.113.10", 5000);
-  TurnAddr relayed[2] = { addr ("192.0.2.1", 50000), addr ("2001:db8::1", 50000) };
+  TurnAddr relayed[2] = { turn_test_addr ("192.0.2.1", 50000), turn_test_addr ("2001:db8::1", 50000) };
   TurnAllocation *a, *b;
 
   a = turn_allocation_table_create (table, &ft, "alice", relayed, 2, 600, 100, &error);
@@ -59,19 +52,19 @@ test_create_lookup (void)
   g_assert_true (turn_allocation_table_lookup_relayed (table, &relayed[0]) == a);
   g_assert_true (turn_allocation_table_lookup_relayed (table, &relayed[1]) == a);
   g_assert_true (turn_allocation_table_lookup_id (table, a->id) == a);
-  TurnAddr other_port = addr ("192.0.2.1", 50001);
+  TurnAddr other_port = turn_test_addr ("192.0.2.1", 50001);
   g_assert_null (turn_allocation_table_lookup_relayed (table, &other_port));
   TurnFiveTuple other_client = tuple ("203.0.113.10", 5001);
   g_assert_null (turn_allocation_table_lookup (table, &other_client));
 
   /* a second Allocate on the same 5-tuple: 437 */
-  TurnAddr relayed2 = addr ("192.0.2.1", 50002);
+  TurnAddr relayed2 = turn_test_addr ("192.0.2.1", 50002);
   g_assert_null (turn_allocation_table_create (table, &ft, "alice", &relayed2, 1, 600, 100, &error));
   g_assert_error (error, TURN_ERROR, TURN_ERROR_ALLOCATION_MISMATCH);
   g_clear_error (&error);
 
   /* the same client reaching another server address is another 5-tuple */
-  TurnFiveTuple via_v6 = { addr ("203.0.113.10", 5000), addr ("192.0.2.2", 3478) };
+  TurnFiveTuple via_v6 = { turn_test_addr ("203.0.113.10", 5000), turn_test_addr ("192.0.2.2", 3478) };
   b = turn_allocation_table_create (table, &via_v6, "alice", &relayed2, 1, 600, 100, &error);
   g_assert_no_error (error);
   g_assert_true (b != a);
@@ -112,13 +105,13 @@ test_quotas (void)
   for (guint i = 0; i < 2; i++)
     {
       TurnFiveTuple ft = tuple ("203.0.113.10", (guint16) (1000 + i));
-      TurnAddr relayed = addr ("192.0.2.1", port++);
+      TurnAddr relayed = turn_test_addr ("192.0.2.1", port++);
       allocs[i] = turn_allocation_table_create (table, &ft, "alice", &relayed, 1, 600, 0, &error);
       g_assert_no_error (error);
     }
   /* alice is at her quota */
   TurnFiveTuple ft3 = tuple ("203.0.113.10", 1002);
-  TurnAddr r3 = addr ("192.0.2.1", port++);
+  TurnAddr r3 = turn_test_addr ("192.0.2.1", port++);
   g_assert_null (turn_allocation_table_create (table, &ft3, "alice", &r3, 1, 600, 0, &error));
   g_assert_error (error, TURN_ERROR, TURN_ERROR_ALLOCATION_QUOTA_REACHED);
   g_clear_error (&error);
@@ -126,7 +119,7 @@ test_quotas (void)
   allocs[2] = turn_allocation_table_create (table, &ft3, "bob", &r3, 1, 600, 0, &error);
   g_assert_no_error (error);
   TurnFiveTuple ft4 = tuple ("203.0.113.11", 1);
-  TurnAddr r4 = addr ("192.0.2.1", port++);
+  TurnAddr r4 = turn_test_addr ("192.0.2.1", port++);
   g_assert_null (turn_allocation_table_create (table, &ft4, "carol", &r4, 1, 600, 0, &error));
   g_assert_error (error, TURN_ERROR, TURN_ERROR_ALLOCATION_QUOTA_REACHED);
   g_clear_error (&error);
@@ -139,7 +132,7 @@ test_quotas (void)
   for (guint i = 0; i < 10; i++)
     {
       TurnFiveTuple ft = tuple ("203.0.113.12", (guint16) (2000 + i));
-      TurnAddr relayed = addr ("192.0.2.1", port++);
+      TurnAddr relayed = turn_test_addr ("192.0.2.1", port++);
       g_assert_nonnull (turn_allocation_table_create (table, &ft, "alice", &relayed, 1, 600, 0, &error));
       g_assert_no_error (error);
     }
@@ -148,7 +141,7 @@ test_quotas (void)
   turn_quota_set_limits (quota, 5, 0);
   g_assert_cmpuint (turn_allocation_table_get_size (table), ==, 13);
   TurnFiveTuple ft5 = tuple ("203.0.113.13", 1);
-  TurnAddr r5 = addr ("192.0.2.1", port++);
+  TurnAddr r5 = turn_test_addr ("192.0.2.1", port++);
   g_assert_null (turn_allocation_table_create (table, &ft5, "dave", &r5, 1, 600, 0, &error));
   g_assert_error (error, TURN_ERROR, TURN_ERROR_ALLOCATION_QUOTA_REACHED);
 }
@@ -174,7 +167,7 @@ test_expiry (void)
   g_autoptr(TurnQuota) quota = turn_quota_new (0, 0);
   g_autoptr(TurnAllocationTable) table = turn_allocation_table_new (quota, on_removed, &removed);
   TurnFiveTuple ft1 = tuple ("203.0.113.10", 1), ft2 = tuple ("203.0.113.10", 2);
-  TurnAddr r1 = addr ("192.0.2.1", 50000), r2 = addr ("192.0.2.1", 50001);
+  TurnAddr r1 = turn_test_addr ("192.0.2.1", 50000), r2 = turn_test_addr ("192.0.2.1", 50001);
   TurnAllocation *a, *b;
 
   removed.ids = g_ptr_array_new ();
@@ -205,7 +198,7 @@ static TurnAllocation *
 one_allocation (TurnAllocationTable *table)
 {
   TurnFiveTuple ft = tuple ("203.0.113.10", 1);
-  TurnAddr r = addr ("192.0.2.1", 50000);
+  TurnAddr r = turn_test_addr ("192.0.2.1", 50000);
   return turn_allocation_table_create (table, &ft, "alice", &r, 1, 3600, 0, NULL);
 }
 
@@ -215,10 +208,10 @@ test_permissions (void)
   g_autoptr(TurnAllocationTable) table = turn_allocation_table_new (NULL, NULL, NULL);
   g_autoptr(GError) error = NULL;
   TurnAllocation *a = one_allocation (table);
-  TurnAddr peer = addr ("198.51.100.7", 40000);
-  TurnAddr same_ip_other_port = addr ("198.51.100.7", 1);
-  TurnAddr other_ip = addr ("198.51.100.8", 40000);
-  TurnAddr v6_peer = addr ("2001:db8::7", 40000);
+  TurnAddr peer = turn_test_addr ("198.51.100.7", 40000);
+  TurnAddr same_ip_other_port = turn_test_addr ("198.51.100.7", 1);
+  TurnAddr other_ip = turn_test_addr ("198.51.100.8", 40000);
+  TurnAddr v6_peer = turn_test_addr ("2001:db8::7", 40000);
 
   g_assert_false (turn_allocation_has_permission (a, &peer, 0));
   g_assert_true (turn_allocation_add_permission (a, &peer, 100, &error));
@@ -247,12 +240,12 @@ test_permission_cap (void)
   g_autoptr(TurnAllocationTable) table = turn_allocation_table_new (NULL, NULL, NULL);
   g_autoptr(GError) error = NULL;
   TurnAllocation *a = one_allocation (table);
-  TurnAddr peer = addr ("198.51.100.7", 1);
-  TurnAddr extra = addr ("203.0.113.99", 1);
+  TurnAddr peer = turn_test_addr ("198.51.100.7", 1);
+  TurnAddr extra = turn_test_addr ("203.0.113.99", 1);
 
   for (guint i = 0; i < TURN_MAX_PERMISSIONS; i++)
     {
-      TurnAddr p = addr ("2001:db8::", 1);
+      TurnAddr p = turn_test_addr ("2001:db8::", 1);
       p.ip[14] = (guint8) (i >> 8);
       p.ip[15] = (guint8) i;
       g_assert_true (turn_allocation_add_permission (a, &p, 0, &error));
@@ -262,7 +255,7 @@ test_permission_cap (void)
   g_assert_error (error, TURN_ERROR, TURN_ERROR_INSUFFICIENT_CAPACITY);
   g_clear_error (&error);
   /* refreshing an existing one still works */
-  TurnAddr first = addr ("2001:db8::", 1);
+  TurnAddr first = turn_test_addr ("2001:db8::", 1);
   g_assert_true (turn_allocation_add_permission (a, &first, 10, &error));
   /* once the others expire there is room again */
   g_assert_true (turn_allocation_add_permission (a, &peer, TURN_PERMISSION_LIFETIME, &error));
@@ -277,13 +270,13 @@ test_permission_cap_many (void)
   g_autoptr(TurnAllocationTable) table = turn_allocation_table_new (NULL, NULL, NULL);
   g_autoptr(GError) error = NULL;
   TurnAllocation *a = one_allocation (table);
-  TurnAddr two[2] = { addr ("198.51.100.7", 1), addr ("203.0.113.99", 1) };
+  TurnAddr two[2] = { turn_test_addr ("198.51.100.7", 1), turn_test_addr ("203.0.113.99", 1) };
   /* the same IP twice (ports differ) needs one slot */
-  TurnAddr same[2] = { addr ("198.51.100.8", 1), addr ("198.51.100.8", 2) };
+  TurnAddr same[2] = { turn_test_addr ("198.51.100.8", 1), turn_test_addr ("198.51.100.8", 2) };
 
   for (guint i = 0; i < TURN_MAX_PERMISSIONS - 1; i++)
     {
-      TurnAddr p = addr ("2001:db8::", 1);
+      TurnAddr p = turn_test_addr ("2001:db8::", 1);
       p.ip[14] = (guint8) (i >> 8);
       p.ip[15] = (guint8) i;
       g_assert_true (turn_allocation_add_permission (a, &p, 0, &error));
@@ -305,9 +298,9 @@ test_channels (void)
   g_autoptr(TurnAllocationTable) table = turn_allocation_table_new (NULL, NULL, NULL);
   g_autoptr(GError) error = NULL;
   TurnAllocation *a = one_allocation (table);
-  TurnAddr peer1 = addr ("198.51.100.7", 40000);
-  TurnAddr peer1_other_port = addr ("198.51.100.7", 40001);
-  TurnAddr peer2 = addr ("2001:db8::2", 40000);
+  TurnAddr peer1 = turn_test_addr ("198.51.100.7", 40000);
+  TurnAddr peer1_other_port = turn_test_addr ("198.51.100.7", 40001);
+  TurnAddr peer2 = turn_test_addr ("2001:db8::2", 40000);
   const TurnChannel *ch;
 
   /* range */
@@ -360,7 +353,7 @@ test_channels (void)
   g_assert_false (turn_allocation_bind_channel (a, 0x4FFF, &peer1_other_port, 700, &error));
   g_assert_error (error, TURN_ERROR, TURN_ERROR_BAD_REQUEST);
   g_clear_error (&error);
-  TurnAddr peer3 = addr ("203.0.113.50", 9);
+  TurnAddr peer3 = turn_test_addr ("203.0.113.50", 9);
   g_assert_false (turn_allocation_bind_channel (a, 0x4FFF, &peer3, 899, &error));
   g_clear_error (&error);
   g_assert_false (turn_allocation_bind_channel (a, 0x4ABC, &peer2, 899, &error));
@@ -395,7 +388,7 @@ test_counters (void)
   g_autoptr(TurnAllocationTable) table = turn_allocation_table_new (NULL, NULL, NULL);
   TurnAllocation *a = one_allocation (table);
   TurnFiveTuple ft = tuple ("203.0.113.77", 1);
-  TurnAddr r = addr ("192.0.2.1", 50001);
+  TurnAddr r = turn_test_addr ("192.0.2.1", 50001);
   TurnAllocation *b = turn_allocation_table_create (table, &ft, "bob", &r, 1, 600, 0, NULL);
 
   turn_allocation_count_to_peer (a, 160);
@@ -424,7 +417,7 @@ test_many (void)
   for (guint i = 0; i < n; i++)
     {
       TurnFiveTuple ft = tuple ("2001:db8::", (guint16) (i % 60000 + 1));
-      TurnAddr r = addr ("192.0.2.1", (guint16) (1 + i));
+      TurnAddr r = turn_test_addr ("192.0.2.1", (guint16) (1 + i));
       ft.client.ip[13] = (guint8) (i >> 16);
       ft.client.ip[14] = (guint8) (i >> 8);
       g_assert_nonnull (turn_allocation_table_create (table, &ft, i % 2 ? "odd" : "even", &r, 1, 600, 0, NULL));
@@ -432,7 +425,7 @@ test_many (void)
   for (guint i = 0; i < n; i++)
     {
       TurnFiveTuple ft = tuple ("2001:db8::", (guint16) (i % 60000 + 1));
-      TurnAddr r = addr ("192.0.2.1", (guint16) (1 + i));
+      TurnAddr r = turn_test_addr ("192.0.2.1", (guint16) (1 + i));
       ft.client.ip[13] = (guint8) (i >> 16);
       ft.client.ip[14] = (guint8) (i >> 8);
       TurnAllocation *a = turn_allocation_table_lookup (table, &ft);
@@ -476,7 +469,7 @@ test_cascading_removal (void)
   for (guint i = 0; i < 5; i++)
     {
       TurnFiveTuple ft = tuple ("203.0.113.10", (guint16) (1 + i));
-      TurnAddr r = addr ("192.0.2.1", (guint16) (50000 + i));
+      TurnAddr r = turn_test_addr ("192.0.2.1", (guint16) (50000 + i));
       g_assert_nonnull (turn_allocation_table_create (table, &ft, "alice", &r, 1, 600, 0, NULL));
     }
   g_assert_cmpuint (turn_allocation_table_expire (table, 600), ==, 5);
@@ -486,7 +479,7 @@ test_cascading_removal (void)
   for (guint i = 0; i < 3; i++)
     {
       TurnFiveTuple ft = tuple ("203.0.113.10", (guint16) (1 + i));
-      TurnAddr r = addr ("192.0.2.1", (guint16) (50000 + i));
+      TurnAddr r = turn_test_addr ("192.0.2.1", (guint16) (50000 + i));
       g_assert_nonnull (turn_allocation_table_create (table, &ft, "alice", &r, 1, 600, 0, NULL));
     }
   calls = 0;

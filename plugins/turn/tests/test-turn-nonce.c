@@ -1,22 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "turn-nonce.h"
+#include "turn-test-addr.h"
 
 #include <string.h>
 
 static const guint8 fixed_key[32] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
 
-static TurnAddr
-addr (const gchar *ip, guint16 port)
-{
-  TurnAddr a;
-  g_assert_true (turn_addr_parse (&a, ip, port));
-  return a;
-}
-
 static TurnFiveTuple
 tuple (const gchar *client_ip, guint16 client_port, const gchar *server_ip, guint16 server_port)
 {
-  TurnFiveTuple ft = { addr (client_ip, client_port), addr (server_ip, server_port) };
+  TurnFiveTuple ft = { turn_test_addr (client_ip, client_port), turn_test_addr (server_ip, server_port) };
   return ft;
 }
 

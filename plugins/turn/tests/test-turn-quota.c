@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "turn-allocation-table.h"
+#include "turn-test-addr.h"
 #include "turn-error.h"
 #include "turn-quota.h"
 
@@ -7,14 +8,6 @@
 
 #define RACERS 4
 #define ROUNDS 2000
-
-static TurnAddr
-addr (const gchar *ip, guint16 port)
-{
-  TurnAddr a;
-  g_assert_true (turn_addr_parse (&a, ip, port));
-  return a;
-}
 
 static void
 test_limits (void)
@@ -61,9 +54,9 @@ test_shared_by_tables (void)
   turn_allocation_table_set_ids (t1, 2, 2);
   for (guint i = 0; i < 3; i++)
     {
-      ft[i].client = addr ("203.0.113.10", (guint16) (1000 + i));
-      ft[i].server = addr ("192.0.2.1", 3478);
-      relayed[i] = addr ("192.0.2.1", (guint16) (50000 + i));
+      ft[i].client = turn_test_addr ("203.0.113.10", (guint16) (1000 + i));
+      ft[i].server = turn_test_addr ("192.0.2.1", 3478);
+      relayed[i] = turn_test_addr ("192.0.2.1", (guint16) (50000 + i));
     }
   a0 = turn_allocation_table_create (t0, &ft[0], "alice", &relayed[0], 1, 600, 0, &error);
   g_assert_no_error (error);

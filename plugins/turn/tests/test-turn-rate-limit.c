@@ -1,15 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "turn-rate-limit.h"
+#include "turn-test-addr.h"
 
 #define SEC G_GINT64_CONSTANT (1000000)
-
-static TurnAddr
-addr (const gchar *ip, guint16 port)
-{
-  TurnAddr a;
-  g_assert_true (turn_addr_parse (&a, ip, port));
-  return a;
-}
 
 static void
 test_bucket_basic (void)
@@ -66,9 +59,9 @@ static void
 test_limiter_per_source (void)
 {
   g_autoptr(TurnSourceLimiter) lim = turn_source_limiter_new (4096, 1, 3, 0, 0);
-  TurnAddr a = addr ("203.0.113.1", 1000);
-  TurnAddr a_other_port = addr ("203.0.113.1", 2000);
-  TurnAddr b = addr ("203.0.113.2", 1000);
+  TurnAddr a = turn_test_addr ("203.0.113.1", 1000);
+  TurnAddr a_other_port = turn_test_addr ("203.0.113.1", 2000);
+  TurnAddr b = turn_test_addr ("203.0.113.2", 1000);
 
   /* with this key the two sources use different slots (checked below) */
   turn_source_limiter_set_key (lim, 1, 2);
@@ -90,11 +83,11 @@ static void
 test_limiter_groups (void)
 {
   g_autoptr(TurnSourceLimiter) lim = turn_source_limiter_new (4096, 1, 2, 0, 0);
-  TurnAddr v6a = addr ("2001:db8:1:2::1", 1);
-  TurnAddr v6b = addr ("2001:db8:1:2:ffff::9", 1);
-  TurnAddr v6c = addr ("2001:db8:1:3::1", 1);
-  TurnAddr m1 = addr ("::ffff:198.51.100.1", 1);
-  TurnAddr m2 = addr ("::ffff:198.51.100.2", 1);
+  TurnAddr v6a = turn_test_addr ("2001:db8:1:2::1", 1);
+  TurnAddr v6b = turn_test_addr ("2001:db8:1:2:ffff::9", 1);
+  TurnAddr v6c = turn_test_addr ("2001:db8:1:3::1", 1);
+  TurnAddr m1 = turn_test_addr ("::ffff:198.51.100.1", 1);
+  TurnAddr m2 = turn_test_addr ("::ffff:198.51.100.2", 1);
 
   turn_source_limiter_set_key (lim, 1, 2);
   /* one /64 is one source */
@@ -118,7 +111,7 @@ test_limiter_total (void)
   /* a flood from 100 sources gets the global burst of 5, then 2 per second */
   for (guint i = 0; i < 100; i++)
     {
-      TurnAddr a = addr ("198.51.100.0", 1);
+      TurnAddr a = turn_test_addr ("198.51.100.0", 1);
       a.ip[3] = (guint8) i;
       allowed += turn_source_limiter_allow (lim, &a, 0);
     }
@@ -126,7 +119,7 @@ test_limiter_total (void)
   allowed = 0;
   for (guint i = 0; i < 100; i++)
     {
-      TurnAddr a = addr ("198.51.100.0", 1);
+      TurnAddr a = turn_test_addr ("198.51.100.0", 1);
       a.ip[3] = (guint8) i;
       allowed += turn_source_limiter_allow (lim, &a, SEC);
     }
@@ -139,8 +132,8 @@ test_limiter_single_slot (void)
   /* everything collides: each new source takes the slot over with a fresh
    * bucket, and memory never grows */
   g_autoptr(TurnSourceLimiter) lim = turn_source_limiter_new (1, 1, 1, 0, 0);
-  TurnAddr a = addr ("203.0.113.1", 1);
-  TurnAddr b = addr ("203.0.113.2", 1);
+  TurnAddr a = turn_test_addr ("203.0.113.1", 1);
+  TurnAddr b = turn_test_addr ("203.0.113.2", 1);
 
   g_assert_true (turn_source_limiter_allow (lim, &a, 0));
   g_assert_false (turn_source_limiter_allow (lim, &a, 0));
