@@ -111,6 +111,12 @@ run_uclient (Fixture *f, const gchar *const *args, guint64 expected)
   g_test_message ("uclient exited with %d", status);
   turn_test_log_lines ("uclient", out);
   turn_test_log_lines ("uclient", err);
+  /* where a lost message went missing, should the checks below fail */
+  g_test_message ("relay: %" G_GUINT64_FORMAT " allocations created, %" G_GUINT64_FORMAT " packets to the peer, %"
+                  G_GUINT64_FORMAT " to clients, %" G_GUINT64_FORMAT " dropped, %" G_GUINT64_FORMAT " forbidden",
+                  turn_test_counter (f->d, "allocations-created"), turn_test_counter (f->d, "packets-to-peer"),
+                  turn_test_counter (f->d, "packets-to-client"), turn_test_counter (f->d, "dropped"),
+                  turn_test_counter (f->d, "forbidden-peers"));
   g_assert_cmpuint (field (out, "tot_send_msgs="), ==, expected);
   g_assert_cmpuint (field (out, "tot_recv_msgs="), ==, expected);
   g_assert_cmpuint (field (out, "Total lost packets "), ==, 0);
