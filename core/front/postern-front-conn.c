@@ -1143,11 +1143,10 @@ parse_head (PosternFrontConn *conn)
     conn->scanned = conn->in_len;
     return;
   }
-  if (!postern_http_parse_request ((const char *) conn->in, conn->in_len, &limits, &conn->request, &error)) {
+  if (!postern_http_parse_request_head ((const char *) conn->in, head_length, &limits, &conn->request, &error)) {
     postern_http_request_clear (&conn->request);
     conn->state = CONN_HANDLING;
-    respond_simple (conn, error != NULL ? (guint) error->code : SOUP_STATUS_BAD_REQUEST, NULL,
-                    error != NULL ? error->message : "incomplete request head");
+    respond_simple (conn, (guint) error->code, NULL, error->message);
     return;
   }
   conn->have_request = TRUE;

@@ -59,28 +59,51 @@ postern_http_find_head_end (const char *buf, gsize len, gsize from, gsize max_he
   return FALSE;
 }
 
-gboolean
-postern_http_list_has_token (const char *list, const char *token)
+/* Calls @func for each element of a comma-separated @list, with its
+ * length, whitespace trimmed; stops when @func returns TRUE. */
+static gboolean
+list_find (const char *list, gboolean (*func) (const char *elem, gsize len, gpointer data), gpointer data)
 {
-  gsize tlen = strlen (token);
   const char *p = list;
 
-  while (p != NULL && *p != '\0')
+  while (*p != '\0')
     {
+      const char *start;
       const char *end;
-      const char *elem_end;
 
       while (*p == ' ' || *p == '\t' || *p == ',')
         p++;
-      end = strchr (p, ',');
-      elem_end = end != NULL ? end : p + strlen (p);
-      while (elem_end > p && (elem_end[-1] == ' ' || elem_end[-1] == '\t'))
-        elem_end--;
-      if ((gsize) (elem_end - p) == tlen && g_ascii_strncasecmp (p, token, tlen) == 0)
+      start = p;
+      while (*p != '\0' && *p != ',')
+        p++;
+      end = p;
+      while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
+        end--;
+      if (end > start && func (start, (gsize) (end - start), data))
         return TRUE;
-      p = end;
     }
   return FALSE;
+}
+
+typedef struct {
+  const char *token;
+  gsize       len;
+} TokenLookup;
+
+static gboolean
+elem_is_token (const char *elem, gsize len, gpointer data)
+{
+  const TokenLookup *t = data;
+
+  return len == t->len && postern_http_ascii_equal_n (elem, t->token, len);
+}
+
+gboolean
+postern_http_list_has_token (const char *list, const char *token)
+{
+  TokenLookup t = { token, strlen (token) };
+
+  return list_find (list, elem_is_token, &t);
 }
 
 /* Why a field line stopped at @c, which is not the CRLF ending it. */
@@ -238,9 +261,33 @@ typedef struct {
   gboolean     upgrade_websocket;
   const char  *expect;
   guint        expect_count;
-  GString     *connection_values; /* when not NULL: the Connection values, joined */
-  guint        connection_count;
+  gboolean     want_connection;
+  char        *connection_values; /* with want_connection: the Connection values, joined */
 } HeaderFacts;
+
+/* The connection options the framing depends on; every other element
+ * names a hop-by-hop field, which the proxy looks up itself. */
+static gboolean
+note_connection_option (const char *elem, gsize len, gpointer data)
+{
+  HeaderFacts *f = data;
+
+  switch (len)
+    {
+    case sizeof "close" - 1:
+      f->conn_close |= postern_http_ascii_equal_n (elem, "close", len);
+      break;
+    case sizeof "keep-alive" - 1:
+      f->conn_keep_alive |= postern_http_ascii_equal_n (elem, "keep-alive", len);
+      break;
+    case sizeof "upgrade" - 1:
+      f->conn_upgrade |= postern_http_ascii_equal_n (elem, "upgrade", len);
+      break;
+    default:
+      break;
+    }
+  return FALSE;
+}
 
 static gboolean
 parse_length (const char *value, guint64 *out)
@@ -305,16 +352,15 @@ collect_fact (HeaderFacts *f, const char *name, gsize name_len, const char *valu
     case sizeof "Connection" - 1:
       if (postern_http_ascii_equal_n (name, "Connection", name_len))
         {
-          f->conn_close |= postern_http_list_has_token (value, "close");
-          f->conn_keep_alive |= postern_http_list_has_token (value, "keep-alive");
-          f->conn_upgrade |= postern_http_list_has_token (value, "upgrade");
-          if (f->connection_values != NULL)
+          list_find (value, note_connection_option, f);
+          if (f->want_connection)
             {
-              if (f->connection_count > 0)
-                g_string_append_len (f->connection_values, ", ", 2);
-              g_string_append (f->connection_values, value);
+              char *joined = f->connection_values == NULL ? g_strdup (value)
+                                                          : g_strconcat (f->connection_values, ", ", value, NULL);
+
+              g_free (f->connection_values);
+              f->connection_values = joined;
             }
-          f->connection_count++;
         }
       break;
     case sizeof "Upgrade" - 1:
@@ -469,14 +515,23 @@ postern_http_parse_request (const char *buf, gsize len, const PosternHttpLimits 
                             PosternHttpRequest *req, GError **error)
 {
   gsize head_length;
+
+  memset (req, 0, sizeof *req);
+  if (!postern_http_find_head_end (buf, len, 0, limits->max_head, &head_length, error))
+    return FALSE;
+  return postern_http_parse_request_head (buf, head_length, limits, req, error);
+}
+
+gboolean
+postern_http_parse_request_head (const char *buf, gsize head_length, const PosternHttpLimits *limits,
+                                 PosternHttpRequest *req, GError **error)
+{
   gsize start_len;
   guint status;
   HeaderFacts facts = { 0 };
   gboolean ok;
 
   memset (req, 0, sizeof *req);
-  if (!postern_http_find_head_end (buf, len, 0, limits->max_head, &head_length, error))
-    return FALSE;
   if (!check_head_bytes (buf, head_length, 400, &start_len, error) ||
       !check_request_line (buf, start_len, error))
     return FALSE;
@@ -598,19 +653,28 @@ postern_http_parse_response (const char *buf, gsize len, const PosternHttpLimits
                              GError **error)
 {
   gsize head_length;
-  gsize start_len;
-  HeaderFacts facts = { 0 };
   g_autoptr(GError) local = NULL;
-  gboolean ok;
 
   memset (resp, 0, sizeof *resp);
-  resp->declared_length = -1;
   if (!postern_http_find_head_end (buf, len, 0, limits->max_head, &head_length, &local))
     {
       if (local == NULL)
         return FALSE;
       return fail (error, UPSTREAM_FAULT, "Upstream response head too large");
     }
+  return postern_http_parse_response_head (buf, head_length, request_method, resp, error);
+}
+
+gboolean
+postern_http_parse_response_head (const char *buf, gsize head_length, const char *request_method,
+                                  PosternHttpResponse *resp, GError **error)
+{
+  gsize start_len;
+  HeaderFacts facts = { 0 };
+  gboolean ok;
+
+  memset (resp, 0, sizeof *resp);
+  resp->declared_length = -1;
   if (!check_head_bytes (buf, head_length, UPSTREAM_FAULT, &start_len, error) ||
       !check_status_line (buf, start_len, error))
     return FALSE;
@@ -618,13 +682,12 @@ postern_http_parse_response (const char *buf, gsize len, const PosternHttpLimits
   resp->head_length = head_length;
   resp->version = buf[7] == '1' ? SOUP_HTTP_1_1 : SOUP_HTTP_1_0;
   resp->status = (guint) ((buf[9] - '0') * 100 + (buf[10] - '0') * 10 + (buf[11] - '0'));
-  facts.connection_values = g_string_new (NULL);
+  facts.want_connection = TRUE;
   ok = split_fields (resp, buf + start_len + 2, head_length - start_len - 4, &facts, error) &&
        response_semantics (resp, request_method, &facts, error);
-  if (ok && facts.connection_count > 0)
-    resp->connection = g_string_free (facts.connection_values, FALSE);
-  else
-    g_string_free (facts.connection_values, TRUE);
+  if (ok)
+    resp->connection = g_steal_pointer (&facts.connection_values);
+  g_free (facts.connection_values);
   if (facts.codings != NULL)
     g_string_free (facts.codings, TRUE);
   return ok;

@@ -86,6 +86,13 @@ gboolean postern_http_parse_request (const char              *buf,
                                      const PosternHttpLimits *limits,
                                      PosternHttpRequest      *req,
                                      GError                 **error);
+/* The same for a head whose end postern_http_find_head_end() found:
+ * @head_length bytes, ending with the blank line. */
+gboolean postern_http_parse_request_head (const char              *buf,
+                                          gsize                    head_length,
+                                          const PosternHttpLimits *limits,
+                                          PosternHttpRequest      *req,
+                                          GError                 **error);
 void     postern_http_request_clear (PosternHttpRequest *req);
 
 /* Likewise for an upstream's answer to a request with @request_method
@@ -96,6 +103,12 @@ gboolean postern_http_parse_response (const char              *buf,
                                       const char              *request_method,
                                       PosternHttpResponse     *resp,
                                       GError                 **error);
+/* The same for a head whose end postern_http_find_head_end() found. */
+gboolean postern_http_parse_response_head (const char          *buf,
+                                           gsize                head_length,
+                                           const char          *request_method,
+                                           PosternHttpResponse *resp,
+                                           GError             **error);
 void     postern_http_response_clear (PosternHttpResponse *resp);
 
 typedef void (*PosternHttpFieldFunc) (const char *name,

@@ -18,6 +18,10 @@
 #define CLIENT_HIGH_WATER (256 * 1024)
 /* Stop reading the client while this much waits for the node. */
 #define UPSTREAM_HIGH_WATER (128 * 1024)
+/* Forwards kept for reuse, and the most of a response head buffer one
+ * may keep: a request then allocates nothing of its own here. */
+#define SPARE_FORWARDS 64
+#define SPARE_BUFFER_MAX 16384
 /* An oversized body is read and dropped before the 413 goes out, so the
  * client sees the answer instead of a reset; beyond this much more it is
  * answered at once. */
@@ -25,6 +29,7 @@
 
 typedef struct {
   ProxyShared *shared;
+  GList link;                 /* in shared->forwards */
   PosternHttpExchange *exchange;
   ProxyNode *node;
   ProxyConn *conn;
@@ -47,6 +52,7 @@ typedef struct {
   gboolean body_done;
   guint64 body_seen;
   GByteArray *in;             /* response head bytes */
+  gboolean in_grown;          /* beyond SPARE_BUFFER_MAX once: not kept */
   gsize scanned;
   PosternHttpResponse resp;
   gboolean have_resp;
@@ -68,6 +74,63 @@ typedef struct {
 } Forward;
 
 static void try_node (Forward *f);
+
+static void
+forward_destroy (gpointer data)
+{
+  Forward *f = data;
+
+  g_string_free (f->head, TRUE);
+  g_byte_array_unref (f->in);
+  g_free (f);
+}
+
+GPtrArray *
+proxy_forward_spares_new (void)
+{
+  return g_ptr_array_new_with_free_func (forward_destroy);
+}
+
+static Forward *
+forward_new (ProxyShared *shared)
+{
+  GPtrArray *spares = shared->spare_forwards;
+  Forward *f;
+
+  if (spares->len > 0) {
+    GString *head;
+    GByteArray *in;
+
+    f = g_ptr_array_steal_index_fast (spares, spares->len - 1);
+    head = f->head;
+    in = f->in;
+    memset (f, 0, sizeof *f);
+    f->head = head;
+    f->in = in;
+    g_string_truncate (head, 0);
+    g_byte_array_set_size (in, 0);
+  } else {
+    f = g_new0 (Forward, 1);
+    f->head = g_string_sized_new (512);
+    f->in = g_byte_array_new ();
+  }
+  f->shared = shared;
+  f->link.data = f;
+  g_queue_push_tail_link (&shared->forwards, &f->link);
+  return f;
+}
+
+/* A freed forward's memory once nothing holds it: kept when small. */
+static void
+forward_release (Forward *f)
+{
+  GPtrArray *spares = f->shared->spare_forwards;
+
+  if (spares->len < SPARE_FORWARDS && f->head->allocated_len <= SPARE_BUFFER_MAX && !f->in_grown)
+    g_ptr_array_add (spares, f);
+  else
+    forward_destroy (f);
+}
 static void resolved_cb (ProxyNode *node, const GError *error, gpointer user_data);
 
 /* Header names with their lengths: every header of every request and
@@ -78,12 +141,6 @@ typedef struct {
 } HeaderName;
 
 #define HEADER_NAME(s) { s, sizeof s - 1 }
-
-static const HeaderName hop_by_hop[] = {
-  HEADER_NAME ("Connection"), HEADER_NAME ("Keep-Alive"), HEADER_NAME ("Proxy-Connection"), HEADER_NAME ("TE"),
-  HEADER_NAME ("Trailer"), HEADER_NAME ("Transfer-Encoding"), HEADER_NAME ("Upgrade"),
-  HEADER_NAME ("Proxy-Authorization"), HEADER_NAME ("Proxy-Authenticate"),
-};
 
 /* Set again by the proxy for the node. */
 static const HeaderName request_replaced[] = {
@@ -105,21 +162,45 @@ name_is_one_of (const gchar *name, gsize len, const HeaderName *names, gsize n_n
   return FALSE;
 }
 
-/* Hop-by-hop (RFC 9110 7.6.1) or one the proxy sets itself. */
+/* RFC 9110 7.6.1, and the proxy-only fields; by length first, as every
+ * field of every message is looked up. */
 static gboolean
-is_dropped (const gchar *name, const gchar *connection, const HeaderName *replaced, gsize n_replaced)
+is_hop_by_hop (const gchar *name, gsize len)
 {
-  gsize len = strlen (name);
+  switch (len) {
+  case sizeof "TE" - 1:
+    return postern_http_ascii_equal_n (name, "TE", len);
+  case sizeof "Trailer" - 1:
+    return postern_http_ascii_equal_n (name, "Trailer", len) || postern_http_ascii_equal_n (name, "Upgrade", len);
+  case sizeof "Connection" - 1:
+    return postern_http_ascii_equal_n (name, "Connection", len) ||
+           postern_http_ascii_equal_n (name, "Keep-Alive", len);
+  case sizeof "Proxy-Connection" - 1:
+    return postern_http_ascii_equal_n (name, "Proxy-Connection", len);
+  case sizeof "Transfer-Encoding" - 1:
+    return postern_http_ascii_equal_n (name, "Transfer-Encoding", len);
+  case sizeof "Proxy-Authenticate" - 1:
+    return postern_http_ascii_equal_n (name, "Proxy-Authenticate", len);
+  case sizeof "Proxy-Authorization" - 1:
+    return postern_http_ascii_equal_n (name, "Proxy-Authorization", len);
+  default:
+    return FALSE;
+  }
+}
 
-  return name_is_one_of (name, len, hop_by_hop, G_N_ELEMENTS (hop_by_hop)) ||
-         name_is_one_of (name, len, replaced, n_replaced) ||
+/* Hop-by-hop, named in the message's Connection field, or one the proxy
+ * sets itself. */
+static gboolean
+is_dropped (const gchar *name, gsize len, const gchar *connection, const HeaderName *replaced, gsize n_replaced)
+{
+  return is_hop_by_hop (name, len) || name_is_one_of (name, len, replaced, n_replaced) ||
          (connection != NULL && postern_http_list_has_token (connection, name));
 }
 
 static void
 forward_free (Forward *f)
 {
-  g_hash_table_remove (f->shared->forwards, f);
+  g_queue_unlink (&f->shared->forwards, &f->link);
   proxy_timer_disarm (&f->idle);
   if (f->conn != NULL)
     proxy_conn_free (f->conn);
@@ -137,13 +218,11 @@ forward_free (Forward *f)
   g_clear_pointer (&f->tried, g_ptr_array_unref);
   g_free (f->token);
   g_free (f->alias);
-  g_string_free (f->head, TRUE);
-  g_byte_array_unref (f->in);
   if (f->capture != NULL)
     g_string_free (f->capture, TRUE);
   f->freed = TRUE;
   if (f->busy == 0)
-    g_free (f);
+    forward_release (f);
 }
 
 static void
@@ -439,7 +518,7 @@ copy_header (const char *name, const char *value, gpointer user_data)
 {
   Forward *f = user_data;
 
-  if (is_dropped (name, f->resp.connection, response_replaced, G_N_ELEMENTS (response_replaced)))
+  if (is_dropped (name, strlen (name), f->resp.connection, response_replaced, G_N_ELEMENTS (response_replaced)))
     return;
   postern_http_exchange_add_header (f->exchange, name, value);
 }
@@ -559,7 +638,6 @@ tunnel_upstream_bytes (Forward *f, const guint8 *data, gsize len)
 static gboolean
 head_bytes (Forward *f)
 {
-  PosternHttpLimits limits = { MAX_RESPONSE_HEAD, 0 };
   g_autoptr(GError) error = NULL;
   gsize head_len = 0;
 
@@ -575,11 +653,9 @@ head_bytes (Forward *f)
       f->scanned = f->in->len > 3 ? f->in->len - 3 : 0;
       return TRUE;
     }
-    if (!postern_http_parse_response ((const char *) f->in->data, f->in->len, &limits,
-                                      postern_http_exchange_get_method (f->exchange), &f->resp, &error)) {
+    if (!postern_http_parse_response_head ((const char *) f->in->data, head_len,
+                                           postern_http_exchange_get_method (f->exchange), &f->resp, &error)) {
       postern_http_response_clear (&f->resp);
-      if (error == NULL)
-        error = g_error_new_literal (POSTERN_HTTP_ERROR, 502, "incomplete response head");
       f->request_sent = TRUE;
       f->idempotent = FALSE;
       upstream_failed (f, error);
@@ -661,10 +737,11 @@ read_cb (ProxyConn *conn, const guint8 *data, gsize length, const GError *error,
     body_bytes (f, data, length);
   } else {
     g_byte_array_append (f->in, data, (guint) length);
+    f->in_grown |= f->in->len > SPARE_BUFFER_MAX;
     head_bytes (f);
   }
   if (--f->busy == 0 && f->freed)
-    g_free (f);
+    forward_release (f);
 }
 
 static void
@@ -798,10 +875,34 @@ closed_cb (PosternHttpExchange *exchange, gpointer user_data)
   forward_free (f);
 }
 
+/* A request field the proxy reads, seen while the head is copied: its
+ * value as postern_http_exchange_get_header() gives it is the one seen,
+ * unless it came more than once (then the joined list). */
+typedef struct {
+  const gchar *value;
+  guint count;
+} SeenField;
+
 typedef struct {
   GString *head;
   const gchar *connection;
+  SeenField xff;
+  SeenField length;
+  SeenField token;
 } HeadBuilder;
+
+static void
+see (SeenField *seen, const gchar *value)
+{
+  seen->value = value;
+  seen->count++;
+}
+
+static const gchar *
+seen_value (const SeenField *seen, PosternHttpExchange *exchange, const gchar *name)
+{
+  return seen->count > 1 ? postern_http_exchange_get_header (exchange, name) : seen->value;
+}
 
 /* Per request: plain appends, no format parsing. */
 static void
@@ -817,8 +918,15 @@ static void
 add_request_header (const gchar *name, const gchar *value, gpointer user_data)
 {
   HeadBuilder *b = user_data;
+  gsize len = strlen (name);
 
-  if (is_dropped (name, b->connection, request_replaced, G_N_ELEMENTS (request_replaced)))
+  if (len == sizeof "X-Forwarded-For" - 1 && postern_http_ascii_equal_n (name, "X-Forwarded-For", len))
+    see (&b->xff, value);
+  else if (len == sizeof "Content-Length" - 1 && postern_http_ascii_equal_n (name, "Content-Length", len))
+    see (&b->length, value);
+  else if (len == sizeof "token" - 1 && postern_http_ascii_equal_n (name, "token", len))
+    see (&b->token, value);
+  if (is_dropped (name, len, b->connection, request_replaced, G_N_ELEMENTS (request_replaced)))
     return;
   append_header (b->head, name, value);
 }
@@ -834,34 +942,30 @@ method_is_idempotent (const gchar *method)
 void
 proxy_forward_start (ProxyShared *shared, PosternHttpExchange *exchange)
 {
-  Forward *f = g_new0 (Forward, 1);
+  Forward *f = forward_new (shared);
   const gchar *ip = postern_http_exchange_get_client_ip (exchange);
-  const gchar *xff = postern_http_exchange_get_header (exchange, "X-Forwarded-For");
-  const gchar *length = postern_http_exchange_get_header (exchange, "Content-Length");
-  HeadBuilder b;
+  HeadBuilder b = { f->head, postern_http_exchange_get_header (exchange, "Connection") };
+  const gchar *xff;
+  const gchar *length;
   guint64 declared = 0;
 
-  f->shared = shared;
-  g_hash_table_add (shared->forwards, f);
   f->exchange = postern_http_exchange_ref (exchange);
-  f->in = g_byte_array_new ();
   f->started = g_get_monotonic_time ();
   f->idempotent = method_is_idempotent (postern_http_exchange_get_method (exchange));
   f->has_body = postern_http_exchange_has_body (exchange);
   f->websocket = postern_http_exchange_is_upgrade (exchange);
   f->call = proxy_inspect_call (postern_http_exchange_get_path (exchange), &f->alias);
-  f->token = proxy_inspect_request_token (postern_http_exchange_get_header (exchange, "token"),
-                                          postern_http_exchange_get_query (exchange));
   postern_http_exchange_set_closed_func (exchange, closed_cb, f);
 
-  f->head = g_string_sized_new (512);
   postern_http_append (f->head, postern_http_exchange_get_method (exchange));
   postern_http_append_len (f->head, " ", 1);
   postern_http_append (f->head, postern_http_exchange_get_target (exchange));
   postern_http_append_len (f->head, " HTTP/1.1\r\n", 11);
-  b.head = f->head;
-  b.connection = postern_http_exchange_get_header (exchange, "Connection");
   postern_http_exchange_foreach_header (exchange, add_request_header, &b);
+  f->token = proxy_inspect_request_token (seen_value (&b.token, exchange, "token"),
+                                          postern_http_exchange_get_query (exchange));
+  xff = seen_value (&b.xff, exchange, "X-Forwarded-For");
+  length = seen_value (&b.length, exchange, "Content-Length");
   postern_http_append (f->head, "X-Forwarded-For: ");
   if (xff != NULL) {
     postern_http_append (f->head, xff);
@@ -903,12 +1007,9 @@ proxy_forward_start (ProxyShared *shared, PosternHttpExchange *exchange)
 void
 proxy_forward_end_all (ProxyShared *shared)
 {
-  GHashTableIter iter;
-  gpointer f;
+  while (shared->forwards.head != NULL) {
+    Forward *f = shared->forwards.head->data;
 
-  while (g_hash_table_size (shared->forwards) > 0) {
-    g_hash_table_iter_init (&iter, shared->forwards);
-    g_hash_table_iter_next (&iter, &f, NULL);
     drop_conn (f);
     forward_end (f, 503, "the proxy is stopping");
   }

@@ -229,7 +229,7 @@ proxy_plugin_free (ProxyPlugin *self)
 {
   remove_handlers (self);
   proxy_forward_end_all (&self->shared);
-  g_hash_table_unref (self->shared.forwards);
+  g_ptr_array_unref (self->shared.spare_forwards);
   g_clear_handle_id (&self->sweep_id, g_source_remove);
   g_clear_pointer (&self->dbus, proxy_dbus_free);
   g_clear_pointer (&self->health, proxy_health_free);
@@ -259,7 +259,8 @@ proxy_start (PosternContext *context, GError **error)
     return NULL;
   }
   self->shared.nodes = proxy_nodes_new ();
-  self->shared.forwards = g_hash_table_new (NULL, NULL);
+  g_queue_init (&self->shared.forwards);
+  self->shared.spare_forwards = proxy_forward_spares_new ();
   self->shared.nodes->state_func = state_changed;
   self->shared.nodes->state_data = self;
   self->handler_ids = g_array_new (FALSE, FALSE, sizeof (guint));

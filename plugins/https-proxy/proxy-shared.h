@@ -21,7 +21,8 @@ typedef struct {
   guint idle_timeout_s;
   guint connect_timeout_s;
   FILE *access_log;
-  GHashTable *forwards;   /* requests in flight, ended when the plugin stops */
+  GQueue forwards;        /* requests in flight, ended when the plugin stops */
+  GPtrArray *spare_forwards; /* freed ones kept with their buffers for the next requests */
   guint64 max_queued;     /* most bytes ever waiting for one node connection */
   guint64 tls_handshakes; /* new connections to nodes: full handshakes */
   guint64 tls_resumed;    /* and resumed sessions */

@@ -665,6 +665,58 @@ test_tls_resumption (Fixture *f, gconstpointer data)
   ticket_node_stop (node);
 }
 
+/* What the node hears and what the client gets: X-Forwarded-For appended
+ * to (every one of) the client's, X-Real-IP and X-Forwarded-Proto set by
+ * the proxy whatever the client claimed, Host kept, hop-by-hop fields and
+ * those the Connection field names dropped both ways. */
+static void
+test_forwarded_headers (Fixture *f, gconstpointer data)
+{
+  TicketNode *node = ticket_node_start_answering ("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n"
+                                                  "Connection: close, X-Node-Secret\r\nX-Node-Secret: 1\r\n"
+                                                  "Keep-Alive: timeout=5\r\nX-Kept: yes\r\nServer: node\r\n\r\nok\n");
+  g_autofree gchar *nodes = g_strdup_printf ("127.0.0.1:%u", ticket_node_get_port (node));
+  g_autofree gchar *u = url (f, "/anything");
+  g_autofree gchar *answer = NULL;
+  g_autofree gchar *head = NULL;
+  g_autofree gchar *lower = NULL;
+  g_autofree gchar *host = g_strdup_printf ("Host: localhost:%u\r\n", f->https_port);
+  const gchar *const once[] = { "\nx-forwarded-for:", "\nx-real-ip:", "\nx-forwarded-proto:", "\nhost:" };
+  const gchar *const gone[] = { "\nconnection:", "\nx-client-secret:", "\nkeep-alive:", "\nte:",
+                                "\nproxy-authorization:", "192.0.2.66", "http\r\n" };
+
+  reload_proxy_to (f, nodes, "");
+  answer = curl (f, "-H", "X-Forwarded-For: 203.0.113.7", "-H", "X-Forwarded-For: 198.51.100.1", "-H",
+                 "X-Real-IP: 192.0.2.66", "-H", "X-Forwarded-Proto: http", "-H", "Connection: X-Client-Secret",
+                 "-H", "X-Client-Secret: 1", "-H", "Keep-Alive: 300", "-H", "TE: trailers", "-H",
+                 "Proxy-Authorization: Basic Zm9vOmJhcg==", "-H", "X-Kept: yes", u, NULL);
+  g_assert_cmpuint (status_of (answer), ==, 200);
+  head = ticket_node_get_last_head (node);
+  g_assert_nonnull (head);
+  g_test_message ("the node heard:\n%s", head);
+  g_assert_true (g_str_has_prefix (head, "GET /anything HTTP/1.1\r\n"));
+  g_assert_nonnull (strstr (head, "\r\nX-Forwarded-For: 203.0.113.7, 198.51.100.1, 127.0.0.1\r\n"));
+  g_assert_nonnull (strstr (head, "\r\nX-Real-IP: 127.0.0.1\r\n"));
+  g_assert_nonnull (strstr (head, "\r\nX-Forwarded-Proto: https\r\n"));
+  g_assert_nonnull (strstr (head, host));
+  g_assert_nonnull (strstr (head, "\r\nX-Kept: yes\r\n"));
+  lower = g_ascii_strdown (head, -1);
+  /* each once, and none of what the client claimed or meant for the proxy */
+  for (guint i = 0; i < G_N_ELEMENTS (once); i++)
+    g_assert_true (strstr (lower, once[i]) == g_strrstr (lower, once[i]));
+  for (guint i = 0; i < G_N_ELEMENTS (gone); i++)
+    g_assert_null (strstr (lower, gone[i]));
+
+  g_clear_pointer (&lower, g_free);
+  lower = g_ascii_strdown (answer, -1);
+  g_assert_nonnull (strstr (lower, "\r\nx-kept: yes\r\n"));
+  g_assert_nonnull (strstr (lower, "\r\nserver: postern\r\n"));
+  g_assert_null (strstr (lower, "x-node-secret"));
+  g_assert_null (strstr (lower, "keep-alive"));
+  g_assert_null (strstr (lower, "server: node"));
+  ticket_node_stop (node);
+}
+
 /* A node that sends the head of a known-length answer and closes before
  * its body: the client has seen nothing (the head is held until body bytes
  * follow), so a GET goes to the next node, while a POST, which the node may
@@ -977,6 +1029,8 @@ main (int argc, char **argv)
   g_test_add ("/https-proxy/node-closes-pooled", Fixture, NULL, fixture_setup, test_node_closes_pooled,
               fixture_teardown);
   g_test_add ("/https-proxy/tls-resumption", Fixture, NULL, fixture_setup, test_tls_resumption, fixture_teardown);
+  g_test_add ("/https-proxy/forwarded-headers", Fixture, NULL, fixture_setup, test_forwarded_headers,
+              fixture_teardown);
   g_test_add ("/https-proxy/websocket", Fixture, NULL, fixture_setup, test_websocket, fixture_teardown);
   g_test_add ("/https-proxy/websocket-idle", Fixture, NULL, fixture_setup, test_websocket_idle, fixture_teardown);
   g_test_add ("/https-proxy/upload-backpressure", Fixture, NULL, fixture_setup, test_upload_backpressure,

@@ -20,11 +20,14 @@ struct _TicketNode {
   gchar *answer;
   gint resumed;
   gint requests;
+  GMutex lock;
+  gchar *last_head;
 };
 
-/* Reads up to the end of a request head; FALSE if the client went away. */
+/* Reads up to the end of a request head, kept as the last one; FALSE if
+ * the client went away. */
 static gboolean
-read_head (gnutls_session_t session)
+read_head (TicketNode *self, gnutls_session_t session)
 {
   gchar buf[16384];
   gsize len = 0;
@@ -37,8 +40,13 @@ read_head (gnutls_session_t session)
       return FALSE;
     len += (gsize) n;
     buf[len] = '\0';
-    if (strstr (buf, "\r\n\r\n") != NULL)
+    if (strstr (buf, "\r\n\r\n") != NULL) {
+      g_mutex_lock (&self->lock);
+      g_free (self->last_head);
+      self->last_head = g_strdup (buf);
+      g_mutex_unlock (&self->lock);
       return TRUE;
+    }
   }
   return FALSE;
 }
@@ -60,7 +68,7 @@ serve (TicketNode *self, gint fd)
   if (rc == 0) {
     if (gnutls_session_is_resumed (session))
       g_atomic_int_inc (&self->resumed);
-    if (read_head (session)) {
+    if (read_head (self, session)) {
       g_atomic_int_inc (&self->requests);
       gnutls_record_send (session, self->answer, strlen (self->answer));
     }
@@ -102,6 +110,7 @@ ticket_node_start_answering (const gchar *answer)
   gnutls_datum_t datum;
 
   self->answer = g_strdup (answer);
+  g_mutex_init (&self->lock);
   g_assert_true (postern_tls_selfsigned_generate (names, POSTERN_TLS_KEY_ECDSA_P256, 2, &pem, &error));
   g_assert_no_error (error);
   datum.data = (unsigned char *) pem;
@@ -133,6 +142,17 @@ ticket_node_get_requests (TicketNode *self)
   return (guint) g_atomic_int_get (&self->requests);
 }
 
+gchar *
+ticket_node_get_last_head (TicketNode *self)
+{
+  gchar *head;
+
+  g_mutex_lock (&self->lock);
+  head = g_strdup (self->last_head);
+  g_mutex_unlock (&self->lock);
+  return head;
+}
+
 guint
 ticket_node_get_resumed (TicketNode *self)
 {
@@ -149,5 +169,7 @@ ticket_node_stop (TicketNode *self)
   gnutls_certificate_free_credentials (self->creds);
   gnutls_free (self->ticket_key.data);
   g_free (self->answer);
+  g_free (self->last_head);
+  g_mutex_clear (&self->lock);
   g_free (self);
 }

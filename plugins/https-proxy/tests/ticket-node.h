@@ -18,6 +18,8 @@ TicketNode *ticket_node_start_answering (const gchar *answer);
 guint16     ticket_node_get_port    (TicketNode *self);
 /* Request heads the node read. */
 guint       ticket_node_get_requests (TicketNode *self);
+/* A copy of the last request head the node read (NULL before any). */
+gchar      *ticket_node_get_last_head (TicketNode *self);
 /* Connections whose handshake resumed a session, as the server saw them. */
 guint       ticket_node_get_resumed (TicketNode *self);
 void        ticket_node_stop        (TicketNode *self);
