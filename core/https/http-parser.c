@@ -123,6 +123,32 @@ field_line_fault (const char *c, guint status, GError **error)
     }
 }
 
+#define BYTES_OF(b) (0x0101010101010101u * (b))
+
+/* Past the bytes from @p allowed in a field value (VCHAR, obs-text, SP,
+ * HTAB), stopping at @end. Values are most of a head: eight bytes are
+ * checked at once while none is a control character or DEL (a word with
+ * a tab takes the byte loop). */
+static const char *
+skip_field_chars (const char *p, const char *end)
+{
+  while (end - p >= 8)
+    {
+      guint64 w;
+      guint64 del;
+
+      memcpy (&w, p, sizeof w);
+      del = w ^ BYTES_OF (0x7f);
+      /* a byte below 0x20, or a byte equal to 0x7f (zero in del) */
+      if ((((w - BYTES_OF (0x20)) & ~w) | ((del - BYTES_OF (0x01)) & ~del)) & BYTES_OF (0x80))
+        break;
+      p += 8;
+    }
+  while (p < end && postern_http_is_field_char ((guchar) *p))
+    p++;
+  return p;
+}
+
 /* Every line of the head ends in CRLF, with no other CR, LF or NUL. Field
  * lines are `token ":" value` with no whitespace before the colon and no
  * obs-fold, checked in one pass over each byte. Returns the length of the
@@ -170,8 +196,7 @@ check_head_bytes (const char *head, gsize head_length, guint status, gsize *star
         }
       if (c == p)
         return fail (error, status, "Empty header name");
-      for (c++; postern_http_is_field_char ((guchar) *c); c++)
-        ;
+      c = skip_field_chars (c + 1, end);
       if (c + 1 >= end || c[0] != '\r' || c[1] != '\n')
         return field_line_fault (c, status, error);
       p = c + 2;
@@ -448,6 +473,19 @@ parse_codings (const char *list, guint bad, guint unknown, Codings *out, GError 
   return TRUE;
 }
 
+static gboolean
+is_host_char (char c)
+{
+  switch (c)
+    {
+    case '-': case '.': case '_': case '~': case '!': case '$': case '&': case '\'': case '(': case ')':
+    case '*': case '+': case ',': case ';': case '=': case '%': case ':': case '[': case ']':
+      return TRUE;
+    default:
+      return g_ascii_isalnum (c);
+    }
+}
+
 /* reg-name or IP-literal, with an optional port: no userinfo, path or space. */
 static gboolean
 host_is_valid (const char *host)
@@ -455,7 +493,7 @@ host_is_valid (const char *host)
   if (*host == '\0')
     return FALSE;
   for (const char *c = host; *c != '\0'; c++)
-    if (!g_ascii_isalnum (*c) && strchr ("-._~!$&'()*+,;=%:[]", *c) == NULL)
+    if (!is_host_char (*c))
       return FALSE;
   return TRUE;
 }

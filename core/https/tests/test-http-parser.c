@@ -366,6 +366,39 @@ static const char *const bad_responses[] = {
   "HTTP/1.1 200 O\x01K\r\n\r\n",
 };
 
+/* Every byte value at every offset of a value longer than a word: taken
+ * exactly when a field value may hold it (the value scan checks eight
+ * bytes at a time, then one by one). */
+static void
+test_value_bytes (void)
+{
+  static const char prefix[] = "HTTP/1.1 200 OK\r\nX-Value: x";
+  static const char suffix[] = "\r\nContent-Length: 0\r\n\r\n";
+  const gsize value_len = 21;
+
+  for (guint b = 0; b < 256; b++)
+    for (gsize at = 0; at < value_len; at++)
+      {
+        gchar head[sizeof prefix + 21 + sizeof suffix];
+        g_autoptr(GError) error = NULL;
+        PosternHttpResponse resp;
+        gboolean allowed = b == '\t' || (b >= 0x20 && b != 0x7f);
+        gsize len = sizeof prefix - 1;
+        gboolean ok;
+
+        memcpy (head, prefix, len);
+        memset (head + len, 'v', value_len);
+        head[len + at] = (gchar) b;
+        len += value_len;
+        memcpy (head + len, suffix, sizeof suffix - 1);
+        len += sizeof suffix - 1;
+        ok = postern_http_parse_response (head, len, &limits, "GET", &resp, &error);
+        if (ok != allowed)
+          g_error ("byte 0x%02x at %" G_GSIZE_FORMAT ": %s", b, at, ok ? "accepted" : error->message);
+        postern_http_response_clear (&resp);
+      }
+}
+
 static void
 test_bad_responses (void)
 {
@@ -450,6 +483,7 @@ main (int argc, char **argv)
   g_test_add_func ("/http-parser/incomplete-and-limits", test_incomplete_and_limits);
   g_test_add_func ("/http-parser/list-has-token", test_list_has_token);
   g_test_add_func ("/http-parser/bad-responses", test_bad_responses);
+  g_test_add_func ("/http-parser/value-bytes", test_value_bytes);
   g_test_add_func ("/http-parser/response-fields", test_response_fields);
   return g_test_run ();
 }
