@@ -74,6 +74,7 @@ typedef struct {
 } Forward;
 
 static void try_node (Forward *f);
+static void resolved_cb (ProxyNode *node, const GError *error, gpointer user_data);
 
 static void
 forward_destroy (gpointer data)
@@ -131,7 +132,6 @@ forward_release (Forward *f)
   else
     forward_destroy (f);
 }
-static void resolved_cb (ProxyNode *node, const GError *error, gpointer user_data);
 
 /* Header names with their lengths: every header of every request and
  * answer is checked against these, and a length compare rules out most. */
