@@ -10,6 +10,7 @@
 #include "postern-daemon.h"
 #include "postern-dbus-service.h"
 #include "postern-sd-notify.h"
+#include "tls-alloc.h"
 #include "tls-bundle.h"
 
 typedef struct {
@@ -192,6 +193,7 @@ main (int argc, char **argv)
     { NULL }
   };
 
+  postern_tls_alloc_install ();
   setlocale (LC_ALL, "");
   context = g_option_context_new ("- the Postern edge gateway daemon");
   g_option_context_add_main_entries (context, entries, NULL);
