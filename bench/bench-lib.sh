@@ -31,6 +31,24 @@ free_udp_port() {
   /usr/bin/python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+free_udp_port_pair() { # a port P with P + 1 free too (turnutils_peer binds both)
+  /usr/bin/python3 -c '
+import socket
+for _ in range(1000):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    t = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        t.bind(("127.0.0.1", p + 1))
+        print(p)
+        break
+    except OSError:
+        pass
+else:
+    raise SystemExit("no two free UDP ports in a row")'
+}
+
 wait_for_tcp() { # port: until something listens on 127.0.0.1:PORT
   for _ in $(seq 200); do
     if grep -q "0100007F:$(printf '%04X' "$1") 00000000:0000 0A" /proc/net/tcp; then return 0; fi

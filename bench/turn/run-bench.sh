@@ -66,10 +66,12 @@ cpu_ns() { # pid: CPU time of all its threads, nanoseconds (schedstat, not 10 ms
 }
 
 # Echo peer for both servers.
-peer_port=$(free_udp_port)
+# uclient's RTCP sessions send to the peer's port + 1
+peer_port=$(free_udp_port_pair)
 taskset -c "$client_cpu" turnutils_peer -L 127.0.0.1 -p "$peer_port" > /dev/null 2>&1 &
 pids="$pids $!"
 wait_for_udp "$peer_port"
+wait_for_udp "$((peer_port + 1))"
 
 relay_run() { # name pid port size relay-min relay-max client-cpus uclients interval messages
   before=$(cpu_ns "$2")

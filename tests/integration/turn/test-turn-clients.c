@@ -51,15 +51,20 @@ fixture_set_up (Fixture *f, gconstpointer data)
   f->d = turn_test_start (&f->port, keys);
   turn_test_add_user (f->d, "alice", "alice-pw");
 
-  f->peer_port = turn_test_free_udp_port ();
+  /* the peer listens on peer_port and peer_port + 1: should another
+   * process hold the second, every RTCP session's echo went missing (half
+   * of uclient's messages) */
+  f->peer_port = turn_test_free_udp_port_pair ();
   peer_port = g_strdup_printf ("%u", f->peer_port);
   f->peer = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
                               "turnutils_peer", "-L", "127.0.0.1", "-p", peer_port, NULL);
   g_assert_no_error (error);
   deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-  while (!udp_port_taken (f->peer_port) && g_get_monotonic_time () < deadline)
+  while ((!udp_port_taken (f->peer_port) || !udp_port_taken (f->peer_port + 1)) &&
+         g_get_monotonic_time () < deadline)
     g_usleep (20000);
   g_assert_true (udp_port_taken (f->peer_port));
+  g_assert_true (udp_port_taken (f->peer_port + 1));
 }
 
 static void

@@ -39,6 +39,35 @@ turn_test_free_udp_port (void)
   return ntohs (sa.sin_port);
 }
 
+static gboolean
+udp_port_free (guint16 port)
+{
+  struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons (port),
+                            .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+  gint fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  gboolean free_now;
+
+  g_assert_cmpint (fd, >=, 0);
+  free_now = bind (fd, (struct sockaddr *) &sa, sizeof sa) == 0;
+  close (fd);
+  return free_now;
+}
+
+/* A port P with P + 1 free too (turnutils_peer listens on both: uclient
+ * sends its RTCP sessions' messages to the peer's port + 1). */
+guint16
+turn_test_free_udp_port_pair (void)
+{
+  for (guint attempt = 0; attempt < 1000; attempt++)
+    {
+      guint16 port = turn_test_free_udp_port ();
+
+      if (port < G_MAXUINT16 && udp_port_free (port + 1))
+        return port;
+    }
+  g_error ("no two free UDP ports in a row");
+}
+
 TurnTestClient *
 turn_test_client_new (const gchar *server_ip, guint16 server_port)
 {

@@ -59,6 +59,7 @@ void turn_test_peer_address      (PosternStunAddress *out,
                                   const gchar        *ip,
                                   guint16             port);
 guint16 turn_test_free_udp_port  (void);
+guint16 turn_test_free_udp_port_pair (void);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TurnTestClient, turn_test_client_free)
 
