@@ -5,14 +5,8 @@
 #include <malloc.h>
 #include <stdlib.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/asan_interface.h>
-#define POISON(p, n) ASAN_POISON_MEMORY_REGION ((p), (n))
-#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION ((p), (n))
-#else
-#define POISON(p, n) ((void) (p), (void) (n))
-#define UNPOISON(p, n) ((void) (p), (void) (n))
-#endif
+#include "asan-poison.h"
+
 
 /* Requests from SMALLEST to BLOCK bytes get a BLOCK: GnuTLS's record
  * buffers are 16 KiB of payload plus header, padding, tag and its own
@@ -43,7 +37,7 @@ cache_drain (gpointer data)
   while (c->n > 0) {
     void *p = c->blocks[--c->n];
 
-    UNPOISON (p, BLOCK);
+    POSTERN_UNPOISON (p, BLOCK);
     free (p);
   }
 }
@@ -60,7 +54,7 @@ tls_malloc (size_t size)
   if (cache.n == 0)
     return malloc (BLOCK);
   p = cache.blocks[--cache.n];
-  UNPOISON (p, BLOCK);
+  POSTERN_UNPOISON (p, BLOCK);
   return p;
 }
 
@@ -83,7 +77,7 @@ tls_free (void *p)
     g_private_set (&cache_owner, &cache);
     cache.registered = TRUE;
   }
-  POISON (p, BLOCK);
+  POSTERN_POISON (p, BLOCK);
   cache.blocks[cache.n++] = p;
 }
 

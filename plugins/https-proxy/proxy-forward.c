@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "asan-poison.h"
 #include "http-append.h"
 #include "http-parser.h"
 #include "http-syntax.h"
@@ -81,6 +82,7 @@ forward_destroy (gpointer data)
 {
   Forward *f = data;
 
+  POSTERN_UNPOISON (f, sizeof *f);
   g_string_free (f->head, TRUE);
   g_byte_array_unref (f->in);
   g_free (f);
@@ -103,6 +105,7 @@ forward_new (ProxyShared *shared)
     GByteArray *in;
 
     f = g_ptr_array_steal_index_fast (spares, spares->len - 1);
+    POSTERN_UNPOISON (f, sizeof *f);
     head = f->head;
     in = f->in;
     memset (f, 0, sizeof *f);
@@ -127,10 +130,12 @@ forward_release (Forward *f)
 {
   GPtrArray *spares = f->shared->spare_forwards;
 
-  if (spares->len < SPARE_FORWARDS && f->head->allocated_len <= SPARE_BUFFER_MAX && !f->in_grown)
+  if (spares->len < SPARE_FORWARDS && f->head->allocated_len <= SPARE_BUFFER_MAX && !f->in_grown) {
     g_ptr_array_add (spares, f);
-  else
+    POSTERN_POISON (f, sizeof *f);
+  } else {
     forward_destroy (f);
+  }
 }
 
 /* Header names with their lengths: every header of every request and
