@@ -1,11 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Clients nobody here wrote: coturn's turnutils_uclient relaying through
  * posternd to turnutils_peer (an echo server), all on 127.0.0.1. */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "turn-test-common.h"
 
@@ -21,13 +18,7 @@ typedef struct {
 static gboolean
 udp_port_taken (guint16 port)
 {
-  struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons (port),
-                            .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
-  gint fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  gboolean taken = bind (fd, (struct sockaddr *) &sa, sizeof sa) != 0 && errno == EADDRINUSE;
-
-  close (fd);
-  return taken;
+  return turn_test_udp_bind_errno (port) == EADDRINUSE;
 }
 
 static void

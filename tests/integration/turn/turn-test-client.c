@@ -39,18 +39,20 @@ turn_test_free_udp_port (void)
   return ntohs (sa.sin_port);
 }
 
-static gboolean
-udp_port_free (guint16 port)
+/* What a bind to 127.0.0.1:@port says now: 0 when the port is free,
+ * else the errno (EADDRINUSE: another socket holds it). */
+gint
+turn_test_udp_bind_errno (guint16 port)
 {
   struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons (port),
                             .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
   gint fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  gboolean free_now;
+  gint err;
 
   g_assert_cmpint (fd, >=, 0);
-  free_now = bind (fd, (struct sockaddr *) &sa, sizeof sa) == 0;
+  err = bind (fd, (struct sockaddr *) &sa, sizeof sa) == 0 ? 0 : errno;
   close (fd);
-  return free_now;
+  return err;
 }
 
 /* A port P with P + 1 free too (turnutils_peer listens on both: uclient
@@ -62,7 +64,7 @@ turn_test_free_udp_port_pair (void)
     {
       guint16 port = turn_test_free_udp_port ();
 
-      if (port < G_MAXUINT16 && udp_port_free (port + 1))
+      if (port < G_MAXUINT16 && turn_test_udp_bind_errno (port + 1) == 0)
         return port;
     }
   g_error ("no two free UDP ports in a row");

@@ -60,6 +60,7 @@ void turn_test_peer_address      (PosternStunAddress *out,
                                   guint16             port);
 guint16 turn_test_free_udp_port  (void);
 guint16 turn_test_free_udp_port_pair (void);
+gint    turn_test_udp_bind_errno (guint16 port);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TurnTestClient, turn_test_client_free)
 
