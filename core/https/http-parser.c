@@ -282,7 +282,7 @@ typedef struct {
   const char  *host;
   gboolean     has_length;
   guint64      length;
-  GString     *codings;   /* all Transfer-Encoding values, comma-joined */
+  char        *codings;   /* all Transfer-Encoding values, comma-joined */
   gboolean     conn_close;
   gboolean     conn_keep_alive;
   gboolean     conn_upgrade;
@@ -339,6 +339,17 @@ parse_length (const char *value, guint64 *out)
   return TRUE;
 }
 
+/* @value added to the list *@list (NULL: empty so far) after
+ * @separator: the values of a repeated field, joined. */
+static void
+join_value (char **list, const char *value, const char *separator)
+{
+  char *joined = *list == NULL ? g_strdup (value) : g_strconcat (*list, separator, value, NULL);
+
+  g_free (*list);
+  *list = joined;
+}
+
 /* One field of the head into @f. */
 static gboolean
 collect_fact (HeaderFacts *f, const char *name, gsize name_len, const char *value, guint status,
@@ -364,10 +375,7 @@ collect_fact (HeaderFacts *f, const char *name, gsize name_len, const char *valu
     case sizeof "Transfer-Encoding" - 1:
       if (postern_http_ascii_equal_n (name, "Transfer-Encoding", name_len))
         {
-          if (f->codings == NULL)
-            f->codings = g_string_new (value);
-          else
-            g_string_append_printf (f->codings, ",%s", value);
+          join_value (&f->codings, value, ",");
         }
       break;
     case sizeof "Host" - 1:
@@ -382,13 +390,7 @@ collect_fact (HeaderFacts *f, const char *name, gsize name_len, const char *valu
         {
           list_find (value, note_connection_option, f);
           if (f->want_connection)
-            {
-              char *joined = f->connection_values == NULL ? g_strdup (value)
-                                                          : g_strconcat (f->connection_values, ", ", value, NULL);
-
-              g_free (f->connection_values);
-              f->connection_values = joined;
-            }
+            join_value (&f->connection_values, value, ", ");
         }
       break;
     case sizeof "Upgrade" - 1:
@@ -522,7 +524,7 @@ request_semantics (PosternHttpRequest *req, const PosternHttpLimits *limits,
         return fail (error, 400, "Transfer-Encoding in an HTTP/1.0 request");
       if (f->has_length)
         return fail (error, 400, "Both Content-Length and Transfer-Encoding");
-      if (!parse_codings (f->codings->str, 400, 501, &codings, error))
+      if (!parse_codings (f->codings, 400, 501, &codings, error))
         return FALSE;
       if (codings != CODINGS_CHUNKED)
         return fail (error, 400, "Final transfer coding is not chunked");
@@ -591,8 +593,7 @@ postern_http_parse_request_head (const char *buf, gsize head_length, const Poste
 
   ok = collect_facts (req->headers, 400, &facts, error) &&
        request_semantics (req, limits, &facts, error);
-  if (facts.codings != NULL)
-    g_string_free (facts.codings, TRUE);
+  g_free (facts.codings);
   return ok;
 }
 
@@ -619,7 +620,7 @@ response_semantics (PosternHttpResponse *resp, const char *request_method,
         return fail (error, UPSTREAM_FAULT, "Transfer-Encoding in an HTTP/1.0 response");
       if (f->has_length)
         return fail (error, UPSTREAM_FAULT, "Both Content-Length and Transfer-Encoding");
-      if (!parse_codings (f->codings->str, UPSTREAM_FAULT, UPSTREAM_FAULT, &codings, error))
+      if (!parse_codings (f->codings, UPSTREAM_FAULT, UPSTREAM_FAULT, &codings, error))
         return FALSE;
     }
   resp->keep_alive = http11 ? !f->conn_close : (f->conn_keep_alive && !f->conn_close);
@@ -732,8 +733,7 @@ postern_http_parse_response_head (const char *buf, gsize head_length, const char
   if (ok)
     resp->connection = g_steal_pointer (&facts.connection_values);
   g_free (facts.connection_values);
-  if (facts.codings != NULL)
-    g_string_free (facts.codings, TRUE);
+  g_free (facts.codings);
   return ok;
 }
 
@@ -767,7 +767,7 @@ postern_http_response_foreach (const PosternHttpResponse *resp, PosternHttpField
 
 typedef struct {
   const char *name;
-  GString    *joined;
+  char       *joined;
 } ListLookup;
 
 static void
@@ -775,15 +775,8 @@ join_values (const char *name, const char *value, gpointer user_data)
 {
   ListLookup *lookup = user_data;
 
-  if (g_ascii_strcasecmp (name, lookup->name) != 0)
-    return;
-  if (lookup->joined == NULL)
-    lookup->joined = g_string_new (value);
-  else
-    {
-      g_string_append_len (lookup->joined, ", ", 2);
-      g_string_append (lookup->joined, value);
-    }
+  if (g_ascii_strcasecmp (name, lookup->name) == 0)
+    join_value (&lookup->joined, value, ", ");
 }
 
 char *
@@ -792,5 +785,5 @@ postern_http_response_get_list (const PosternHttpResponse *resp, const char *nam
   ListLookup lookup = { name, NULL };
 
   postern_http_response_foreach (resp, join_values, &lookup);
-  return lookup.joined != NULL ? g_string_free (lookup.joined, FALSE) : NULL;
+  return lookup.joined;
 }
