@@ -80,23 +80,6 @@ receive_batch (TurnListener *self)
   guint n_replies = 0;
   gint got;
 
-  for (guint i = 0; i < LISTENER_BATCH; i++)
-    {
-      struct msghdr *hdr = &self->in[i].msg_hdr;
-
-      self->in_iov[i].iov_base = self->in_buf[i];
-      self->in_iov[i].iov_len = sizeof self->in_buf[i];
-      memset (hdr, 0, sizeof *hdr);
-      hdr->msg_name = &self->in_from[i];
-      hdr->msg_namelen = sizeof self->in_from[i];
-      hdr->msg_iov = &self->in_iov[i];
-      hdr->msg_iovlen = 1;
-      if (self->wildcard)
-        {
-          hdr->msg_control = self->in_control[i].buf;
-          hdr->msg_controllen = sizeof self->in_control[i].buf;
-        }
-    }
   do
     got = recvmmsg (self->fd, self->in, LISTENER_BATCH, MSG_DONTWAIT, NULL);
   while (got < 0 && errno == EINTR);
@@ -130,6 +113,14 @@ receive_batch (TurnListener *self)
                            (struct sockaddr *) &self->in_from[i], hdr->msg_namelen, self->reply_buf[n_replies],
                            reply_len);
       n_replies++;
+    }
+  /* the headers stay set up between batches but for the lengths recvmmsg
+   * shortened to what it filled in */
+  for (gint i = 0; i < got; i++)
+    {
+      self->in[i].msg_hdr.msg_namelen = sizeof self->in_from[i];
+      if (self->wildcard)
+        self->in[i].msg_hdr.msg_controllen = sizeof self->in_control[i].buf;
     }
   turn_relay_flush_to_peers (shard);
   if (n_replies > 0)
@@ -171,6 +162,22 @@ turn_listener_new (TurnShard  *shard,
   for (gsize i = 0; i < turn_addr_ip_len (&self->bound); i++)
     if (self->bound.ip[i] != 0)
       self->wildcard = FALSE;
+  for (guint i = 0; i < LISTENER_BATCH; i++)
+    {
+      struct msghdr *hdr = &self->in[i].msg_hdr;
+
+      self->in_iov[i].iov_base = self->in_buf[i];
+      self->in_iov[i].iov_len = sizeof self->in_buf[i];
+      hdr->msg_name = &self->in_from[i];
+      hdr->msg_namelen = sizeof self->in_from[i];
+      hdr->msg_iov = &self->in_iov[i];
+      hdr->msg_iovlen = 1;
+      if (self->wildcard)
+        {
+          hdr->msg_control = self->in_control[i].buf;
+          hdr->msg_controllen = sizeof self->in_control[i].buf;
+        }
+    }
   turn_send_batch_init (&self->replies);
   if (!turn_loop_add (shard->loop, self->fd, on_readable, self, error))
     {

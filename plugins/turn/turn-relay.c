@@ -48,6 +48,15 @@ turn_relay_io_new (void)
   TurnRelayIo *io = g_new0 (TurnRelayIo, 1);
 
   io->txid_counter = g_random_int ();
+  for (guint i = 0; i < RELAY_BATCH; i++)
+    {
+      io->in_iov[i].iov_base = io->in_buf[i];
+      io->in_iov[i].iov_len = sizeof io->in_buf[i];
+      io->in[i].msg_hdr.msg_name = &io->from[i];
+      io->in[i].msg_hdr.msg_namelen = sizeof io->from[i];
+      io->in[i].msg_hdr.msg_iov = &io->in_iov[i];
+      io->in[i].msg_hdr.msg_iovlen = 1;
+    }
   io->gso = turn_send_batch_gso_supported ();
   turn_send_batch_init (&io->out);
   return io;
@@ -182,16 +191,6 @@ relay_batch (TurnRelay *relay, gint fd)
   guint n_out = 0;
   gint got;
 
-  for (guint i = 0; i < RELAY_BATCH; i++)
-    {
-      io->in_iov[i].iov_base = io->in_buf[i];
-      io->in_iov[i].iov_len = sizeof io->in_buf[i];
-      memset (&io->in[i].msg_hdr, 0, sizeof io->in[i].msg_hdr);
-      io->in[i].msg_hdr.msg_name = &io->from[i];
-      io->in[i].msg_hdr.msg_namelen = sizeof io->from[i];
-      io->in[i].msg_hdr.msg_iov = &io->in_iov[i];
-      io->in[i].msg_hdr.msg_iovlen = 1;
-    }
   got = recvmmsg (fd, io->in, RELAY_BATCH, MSG_DONTWAIT, NULL);
   if (got <= 0)
     return 0;
@@ -228,6 +227,10 @@ relay_batch (TurnRelay *relay, gint fd)
       turn_allocation_count_to_client (alloc, len);
       n_out++;
     }
+  /* the headers stay set up between batches but for the name lengths,
+   * which recvmmsg shortened to what it filled in */
+  for (gint i = 0; i < got; i++)
+    io->in[i].msg_hdr.msg_namelen = sizeof io->from[i];
   if (n_out > 0)
     shard->stats.dropped += turn_send_batch_flush (&io->out, relay->listener_fd);
   return (guint) got;

@@ -714,6 +714,74 @@ test_create_permission_many (void)
   g_assert_cmpint (postern_test_daemon_stop (d), ==, 0);
 }
 
+/* A listener bound to the wildcard addresses answers from the address each
+ * datagram arrived on (its packet info), requests and relayed data alike:
+ * the test clients' sockets are connected to the address they send to, so
+ * anything from another source never reaches them. Each client sends a
+ * burst before reading, so the listener's batches mix local addresses. */
+static void
+test_wildcard_source (void)
+{
+  static const gchar *const local[] = { "127.0.0.1", "127.0.0.2", "127.0.0.3", "::1" };
+  enum { BURST = 8 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PosternTestDaemon) d = postern_test_daemon_new (g_getenv ("POSTERN_TEST_TURN_PLUGIN_DIR"));
+  guint16 port = turn_test_free_udp_port ();
+  g_autofree gchar *dropin = g_strdup_printf ("[turn]\nlisten = 0.0.0.0:%u;[::]:%u\nrealm = " TURN_TEST_REALM "\n"
+                                              "allowed-peers = 127.0.0.1/32\n%s", port, port,
+                                              turn_test_threads_key ());
+  TurnTestClient *clients[G_N_ELEMENTS (local)];
+  g_autoptr(TurnTestClient) c = NULL;
+  PosternStunAddress relayed, peer;
+  guint16 peer_port;
+  gint peer_fd = turn_test_peer_socket ("127.0.0.1", &peer_port);
+
+  postern_test_daemon_write_dropin (d, "30-turn.conf", dropin);
+  g_assert_true (postern_test_daemon_start (d, &error));
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < G_N_ELEMENTS (local); i++)
+    clients[i] = turn_test_client_new (local[i], port);
+  for (guint n = 0; n < BURST; n++)
+    for (guint i = 0; i < G_N_ELEMENTS (local); i++)
+      {
+        guint8 buf[64];
+        guint8 txid[POSTERN_STUN_TRANSACTION_ID_SIZE] = { (guint8) n, (guint8) i };
+        PosternStunBuilder b;
+
+        postern_stun_builder_init (&b, buf, sizeof buf, POSTERN_STUN_METHOD_BINDING, POSTERN_STUN_CLASS_REQUEST, txid);
+        turn_test_client_send_raw (clients[i], buf, postern_stun_builder_finish (&b, NULL));
+      }
+  for (guint i = 0; i < G_N_ELEMENTS (local); i++)
+    {
+      for (guint n = 0; n < BURST; n++)
+        {
+          guint8 buf[256];
+          gssize got = turn_test_client_recv (clients[i], buf, sizeof buf, 10000);
+          PosternStunMessage msg;
+
+          g_assert_cmpint (got, >, 0);
+          g_assert_true (postern_stun_message_parse (&msg, buf, (gsize) got, POSTERN_STUN_PARSE_NONE, NULL));
+          g_assert_cmpuint (msg.klass, ==, POSTERN_STUN_CLASS_SUCCESS);
+          g_assert_cmpuint (postern_stun_message_get_transaction_id (&msg)[1], ==, i);
+        }
+      turn_test_client_free (clients[i]);
+    }
+
+  /* an allocation made over 127.0.0.2: its data leaves from there too */
+  turn_test_add_user (d, "alice", "alice-pw");
+  c = turn_test_client_new ("127.0.0.2", port);
+  turn_test_client_set_user (c, "alice", "alice-pw");
+  g_assert_cmpuint (turn_test_client_allocate (c, &relayed), ==, 0);
+  turn_test_peer_address (&peer, "127.0.0.1", peer_port);
+  g_assert_cmpuint (turn_test_client_request (c, POSTERN_STUN_METHOD_CREATE_PERMISSION, add_peer, &peer), ==, 0);
+  turn_test_client_send_indication (c, "127.0.0.1", peer_port, (const guint8 *) "to-peer", 7);
+  peer_expect (peer_fd, "to-peer");
+  turn_test_peer_send (peer_fd, &relayed, "to-client");
+  client_expect (c, peer_port, 0, "to-client");
+  close (peer_fd);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -729,5 +797,6 @@ main (int argc, char **argv)
   g_test_add_func ("/turn/security/floods", test_floods);
   g_test_add_func ("/turn/security/port-in-use", test_port_in_use);
   g_test_add_func ("/turn/security/port-in-use-reuseport", test_port_in_use_reuseport);
+  g_test_add_func ("/turn/listener/wildcard-source", test_wildcard_source);
   return g_test_run ();
 }
