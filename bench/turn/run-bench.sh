@@ -69,6 +69,9 @@ cpu_ns() { # pid: CPU time of all its threads, nanoseconds (schedstat, not 10 ms
   cat /proc/"$1"/task/*/schedstat | awk '{ sum += $1 } END { printf "%.0f\n", sum }'
 }
 
+# The kernel's share is sampled at the scheduler tick: over a paced run,
+# where each wakeup lasts microseconds, it is a rough figure (a profile with
+# perf record -e cpu-clock is the better view); loaded runs sample well.
 sys_ticks() { # pid: system (kernel) CPU time of the process, clock ticks
   awk '{ sub(/^.*\) /, ""); print $13 }' /proc/"$1"/stat
 }
