@@ -70,8 +70,9 @@ cpu_ns() { # pid: CPU time of all its threads, nanoseconds (schedstat, not 10 ms
 }
 
 # The kernel's share is sampled at the scheduler tick: over a paced run,
-# where each wakeup lasts microseconds, it is a rough figure (a profile with
-# perf record -e cpu-clock is the better view); loaded runs sample well.
+# where each wakeup lasts microseconds, it is noise (0% to 99% in three
+# runs), so only unpaced runs report it (perf record -e cpu-clock at
+# 20 kHz is the way to see a paced run's share).
 sys_ticks() { # pid: system (kernel) CPU time of the process, clock ticks
   awk '{ sub(/^.*\) /, ""); print $13 }' /proc/"$1"/stat
 }
@@ -118,10 +119,10 @@ relay_run() { # name pid port size relay-min relay-max client-cpus uclients inte
   done
   awk -v n="$1" -v l="$4" -v s="$sent" -v r="$recv" -v t0="$start" -v t1="$end" \
       -v c="$((after - before))" -v d="$drops" -v ld="$listen_drops" -v pd="$peer_drops" -v rd="$relay_drops" \
-      -v k="$((sys_after - sys_before))" -v hz="$ticks_per_s" 'BEGIN {
+      -v k="$((sys_after - sys_before))" -v hz="$ticks_per_s" -v paced="$9" 'BEGIN {
     loss = (s > 0 ? 100 * (s - r) / s : 100)
     printf "%s %s %d %d %.2f %.0f %.2f %.3f %d %d %d %d %d %.2f\n", n, l, s, r, loss, r / (t1 - t0),
-           (r > 0 ? c / 1e3 / r : 0), c / 1e9, d, ld, pd, rd, d - ld - pd - rd, (r > 0 ? k * 1e6 / hz / r : 0) }' \
+           (r > 0 ? c / 1e3 / r : 0), c / 1e9, d, ld, pd, rd, d - ld - pd - rd, (r > 0 && paced == 0 ? k * 1e6 / hz / r : -1) }' \
     >> "$work/relay.results"
 }
 
@@ -205,8 +206,8 @@ echo "uclient: $clients clients x $messages messages, channels, long-term creden
 awk 'BEGIN { printf "%-8s %5s %8s %8s %7s %10s %15s %13s %8s %10s %8s %8s %8s %8s\n", "server", "bytes", "sent", "echoed",
              "loss%", "echoed/s", "cpu_us/echoed", "of_it_kernel", "cpu_s", "udp_drops", "@listen", "@peer", "@relay",
              "@other" }
-     { printf "%-8s %5s %8d %8d %7.2f %10d %15.2f %13.2f %8.3f %10d %8d %8d %8d %8d\n", $1, $2, $3, $4, $5, $6, $7, $14, $8,
-              $9, $10, $11, $12, $13 }' "$work/relay.results"
+     { printf "%-8s %5s %8d %8d %7.2f %10d %15.2f %13s %8.3f %10d %8d %8d %8d %8d\n", $1, $2, $3, $4, $5, $6, $7,
+              ($14 < 0 ? "-" : sprintf("%.2f", $14)), $8, $9, $10, $11, $12, $13 }' "$work/relay.results"
 awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); v[$1, kv[1]] = kv[2] } }
      END {
        printf "%-8s %12s %8s %15s %15s\n", "server", "allocations", "failed", "rss_growth_kib", "bytes/alloc"
@@ -220,14 +221,13 @@ awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); v[$1, kv[1]] = kv[2] } }
      }' "$work/memory.results"
 # medians over the rounds (sorted by server, size, then CPU per message)
 sort -k1,1 -k2,2n -k7,7g "$work/relay.results" |
-  awk '{ k = $1 SUBSEP $2; n[k]++; v[k, n[k]] = $7; sys[k, n[k]] = $14; sent[k] += $3; echoed[k] += $4 }
-       END { for (k in n) { m = n[k]; med[k] = (m % 2) ? v[k, (m + 1) / 2] : (v[k, m / 2] + v[k, m / 2 + 1]) / 2
-                            medsys[k] = sys[k, int((m + 1) / 2)] }
+  awk '{ k = $1 SUBSEP $2; n[k]++; v[k, n[k]] = $7; sent[k] += $3; echoed[k] += $4 }
+       END { for (k in n) { m = n[k]; med[k] = (m % 2) ? v[k, (m + 1) / 2] : (v[k, m / 2] + v[k, m / 2 + 1]) / 2 }
              split("postern coturn", names, " ")
              for (l = 0; l < 2; l++) { size = l ? 1200 : 160
                for (i = 1; i <= 2; i++) { k = names[i] SUBSEP size
-                 printf "median %-8s %5d bytes: %.2f us CPU per echoed message (that run: %.2f us in the kernel), loss %.2f%% over %d runs\n",
-                        names[i], size, med[k], medsys[k], (sent[k] > 0 ? 100 * (sent[k] - echoed[k]) / sent[k] : 100), n[k] }
+                 printf "median %-8s %5d bytes: %.2f us CPU per echoed message, loss %.2f%% over %d runs\n", names[i],
+                        size, med[k], (sent[k] > 0 ? 100 * (sent[k] - echoed[k]) / sent[k] : 100), n[k] }
                if (med["coturn" SUBSEP size] > 0)
                  printf "ratio postern/coturn CPU per echoed message, %d bytes: %.2f (target <= 0.50)\n",
                         size, med["postern" SUBSEP size] / med["coturn" SUBSEP size] } }'
