@@ -594,6 +594,135 @@ test_floods (void)
   g_assert_cmpint (postern_test_daemon_stop (d), ==, 0);
 }
 
+/* Attribute types for random requests, with the length each has when well
+ * formed (-1: any): TURN's, two that are not TURN's and two unknown ones
+ * (comprehension-required 0x0030, optional 0xC001). */
+static const struct {
+  guint16 type;
+  gint len;
+} random_attrs[] = {
+  { POSTERN_STUN_ATTR_CHANNEL_NUMBER, 4 }, { POSTERN_STUN_ATTR_LIFETIME, 4 },
+  { POSTERN_STUN_ATTR_XOR_PEER_ADDRESS, 8 }, { POSTERN_STUN_ATTR_DATA, -1 },
+  { POSTERN_STUN_ATTR_REQUESTED_ADDRESS_FAMILY, 4 }, { POSTERN_STUN_ATTR_EVEN_PORT, 1 },
+  { POSTERN_STUN_ATTR_REQUESTED_TRANSPORT, 4 }, { POSTERN_STUN_ATTR_DONT_FRAGMENT, 0 },
+  { POSTERN_STUN_ATTR_RESERVATION_TOKEN, 8 }, { POSTERN_STUN_ATTR_ADDITIONAL_ADDRESS_FAMILY, 4 },
+  { POSTERN_STUN_ATTR_ICMP, 8 }, { POSTERN_STUN_ATTR_SOFTWARE, -1 },
+  { POSTERN_STUN_ATTR_PASSWORD_ALGORITHM, 4 }, { POSTERN_STUN_ATTR_USERHASH, 32 },
+  { 0x0030, -1 }, { 0xC001, -1 },
+};
+
+typedef struct {
+  guint16 method;
+  guint16 peer_port;
+} RandomRequest;
+
+/* Up to five attributes: well formed (a peer address on loopback, where
+ * IPv6 is not an allowed peer; small numbers in the bytes that matter),
+ * random bytes of a random length, or empty. Half the Allocates start with
+ * a valid REQUESTED-TRANSPORT, so that the later requests find
+ * allocations. */
+static void
+add_random_attrs (PosternStunBuilder *b, gpointer data)
+{
+  const RandomRequest *r = data;
+  gint n = g_test_rand_int_range (0, 6);
+
+  if (r->method == POSTERN_STUN_METHOD_ALLOCATE && g_test_rand_bit ())
+    turn_test_add_udp_transport (b, NULL);
+
+  for (gint i = 0; i < n; i++)
+    {
+      guint a = (guint) g_test_rand_int_range (0, G_N_ELEMENTS (random_attrs));
+      guint8 value[40] = { 0 };
+      gint len = 0;
+
+      switch (g_test_rand_int_range (0, 3))
+        {
+        case 0:
+          if (random_attrs[a].type == POSTERN_STUN_ATTR_XOR_PEER_ADDRESS)
+            {
+              PosternStunAddress peer;
+
+              turn_test_peer_address (&peer, g_test_rand_bit () ? "127.0.0.1" : "::1", r->peer_port);
+              postern_stun_builder_add_xor_address (b, POSTERN_STUN_ATTR_XOR_PEER_ADDRESS, &peer);
+              continue;
+            }
+          len = random_attrs[a].len >= 0 ? random_attrs[a].len : g_test_rand_int_range (0, 33);
+          for (gint j = 0; j < len; j++)
+            value[j] = (guint8) g_test_rand_int_range (0, 4);
+          /* a channel number in or around 0x4000-0x4FFF, a transport of UDP or not */
+          if (random_attrs[a].type == POSTERN_STUN_ATTR_CHANNEL_NUMBER)
+            value[0] = (guint8) g_test_rand_int_range (0x3F, 0x51);
+          if (random_attrs[a].type == POSTERN_STUN_ATTR_REQUESTED_TRANSPORT && g_test_rand_bit ())
+            value[0] = 17;
+          break;
+        case 1:
+          len = g_test_rand_int_range (0, (gint) sizeof value + 1);
+          for (gint j = 0; j < len; j++)
+            value[j] = (guint8) g_test_rand_int_range (0, 256);
+          break;
+        default:
+          break;
+        }
+      postern_stun_builder_add (b, random_attrs[a].type, value, (gsize) len);
+    }
+}
+
+/* Requests that pass integrity (signed with alice's key) but are otherwise
+ * random, from three clients: every one is answered with its method, as a
+ * success or with one of the RFC's error codes, and afterwards the server
+ * relays as before. g_test_rand: a failure repeats with the --seed the log
+ * shows. */
+static void
+test_random_signed_requests (void)
+{
+  static const guint16 methods[] = {
+    POSTERN_STUN_METHOD_ALLOCATE, POSTERN_STUN_METHOD_REFRESH, POSTERN_STUN_METHOD_CREATE_PERMISSION,
+    POSTERN_STUN_METHOD_CHANNEL_BIND, POSTERN_STUN_METHOD_BINDING,
+  };
+  static const guint16 codes[] = { 0, 400, 403, 420, 437, 440, 441, 442, 443, 486, 508 };
+  guint16 port, peer_port;
+  g_autoptr(PosternTestDaemon) d = turn_test_start (&port, "user-quota = 2");
+  gint peer_fd = turn_test_peer_socket ("127.0.0.1", &peer_port);
+  TurnTestClient *clients[3];
+  g_autoptr(TurnTestClient) c = NULL;
+  guint seen[G_N_ELEMENTS (codes)] = { 0 };
+  PosternStunAddress peer;
+
+  turn_test_add_user (d, "alice", "alice-pw");
+  for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
+    clients[i] = client_for (port, "alice", "alice-pw");
+  for (guint i = 0; i < 600; i++)
+    {
+      TurnTestClient *from = clients[g_test_rand_int_range (0, G_N_ELEMENTS (clients))];
+      RandomRequest r = { methods[g_test_rand_int_range (0, G_N_ELEMENTS (methods))], peer_port };
+      guint16 code = turn_test_client_request (from, r.method, add_random_attrs, &r);
+      guint k = 0;
+
+      while (k < G_N_ELEMENTS (codes) && codes[k] != code)
+        k++;
+      if (k == G_N_ELEMENTS (codes))
+        g_error ("request %u (method 0x%03x): answer %u is not one of the expected codes", i, r.method, code);
+      seen[k]++;
+    }
+  for (guint k = 0; k < G_N_ELEMENTS (codes); k++)
+    g_test_message ("answer %u: %u times", codes[k], seen[k]);
+  /* not all refused: the random mix reaches the successful paths too */
+  g_assert_cmpuint (seen[0], >, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
+    turn_test_client_free (clients[i]);
+
+  /* alice's quota may still be taken by the closed clients' allocations */
+  turn_test_add_user (d, "bob", "bob-pw");
+  c = client_for (port, "bob", "bob-pw");
+  g_assert_cmpuint (turn_test_client_allocate (c, &peer), ==, 0);
+  turn_test_peer_address (&peer, "127.0.0.1", peer_port);
+  g_assert_cmpuint (turn_test_client_request (c, POSTERN_STUN_METHOD_CREATE_PERMISSION, add_peer, &peer), ==, 0);
+  turn_test_client_send_indication (c, "127.0.0.1", peer_port, (const guint8 *) "after", 5);
+  peer_expect (peer_fd, "after");
+  close (peer_fd);
+}
+
 /* Another process on the port refuses the plugin, also when that process
  * set SO_REUSEPORT and could otherwise join the relay threads' group. */
 static void
@@ -795,6 +924,7 @@ main (int argc, char **argv)
   g_test_add_func ("/turn/security/create-permission-many", test_create_permission_many);
   g_test_add_func ("/turn/security/relay-and-reload", test_relay_and_reload);
   g_test_add_func ("/turn/security/floods", test_floods);
+  g_test_add_func ("/turn/security/random-signed-requests", test_random_signed_requests);
   g_test_add_func ("/turn/security/port-in-use", test_port_in_use);
   g_test_add_func ("/turn/security/port-in-use-reuseport", test_port_in_use_reuseport);
   g_test_add_func ("/turn/listener/wildcard-source", test_wildcard_source);
