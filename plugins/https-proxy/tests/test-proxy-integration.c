@@ -721,6 +721,50 @@ test_forwarded_headers (Fixture *f, gconstpointer data)
  * its body: the client has seen nothing (the head is held until body bytes
  * follow), so a GET goes to the next node, while a POST, which the node may
  * have acted on, gets a 502 and is never sent again. */
+/* Requests pipelined in one write (openssl s_client sends its input as it
+ * comes and prints what the proxy answers): each gets its own answer, in
+ * order, bodies by length and chunked alike; the last asks to close. */
+static void
+test_pipelined (Fixture *f, gconstpointer data)
+{
+  static const gchar requests[] =
+    "POST " API "meet/request_token HTTP/1.1\r\nHost: localhost\r\npin: 1234\r\n"
+    "Content-Type: application/json\r\nContent-Length: 24\r\n\r\n{\"display_name\":\"Alice\"}"
+    "GET " API "open/conference_status HTTP/1.1\r\nHost: localhost\r\n\r\n"
+    "POST " API "meet/request_token HTTP/1.1\r\nHost: localhost\r\npin: 5678\r\n"
+    "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+    "18\r\n{\"display_name\":\"Bobby\"}\r\n0\r\n\r\n"
+    "GET " API "open/conference_status HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+  static const gchar *const expected[] = { "HTTP/1.1 200 ", "HTTP/1.1 403 ", "HTTP/1.1 200 ", "HTTP/1.1 403 " };
+  g_autofree gchar *connect = g_strdup_printf ("127.0.0.1:%u", f->https_port);
+  const gchar *argv[] = { "openssl", "s_client", "-connect", connect, "-servername", "localhost", "-quiet",
+                          "-ign_eof", NULL };
+  g_autoptr(GSubprocessLauncher) launcher = postern_test_launcher_new (
+    G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GSubprocess) p = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *out = NULL;
+  const gchar *at;
+
+  p = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (p, requests, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  g_test_message ("the proxy answered:\n%s", out);
+  at = out;
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      at = strstr (at, "HTTP/1.1 ");
+      g_assert_nonnull (at);
+      g_assert_true (g_str_has_prefix (at, expected[i]));
+      at++;
+    }
+  g_assert_null (strstr (at, "HTTP/1.1 "));
+  g_assert_nonnull (strstr (out, "\"display_name\":\"Alice\""));
+  g_assert_nonnull (strstr (out, "\"display_name\":\"Bobby\""));
+  g_assert_nonnull (strstr (out, "\"role\":\"GUEST\""));
+}
+
 static void
 test_cut_answer_retry (Fixture *f, gconstpointer data)
 {
@@ -1031,6 +1075,7 @@ main (int argc, char **argv)
   g_test_add ("/https-proxy/tls-resumption", Fixture, NULL, fixture_setup, test_tls_resumption, fixture_teardown);
   g_test_add ("/https-proxy/forwarded-headers", Fixture, NULL, fixture_setup, test_forwarded_headers,
               fixture_teardown);
+  g_test_add ("/https-proxy/pipelined", Fixture, NULL, fixture_setup, test_pipelined, fixture_teardown);
   g_test_add ("/https-proxy/websocket", Fixture, NULL, fixture_setup, test_websocket, fixture_teardown);
   g_test_add ("/https-proxy/websocket-idle", Fixture, NULL, fixture_setup, test_websocket_idle, fixture_teardown);
   g_test_add ("/https-proxy/upload-backpressure", Fixture, NULL, fixture_setup, test_upload_backpressure,
