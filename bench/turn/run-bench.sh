@@ -35,9 +35,7 @@ clients=10
 . "$(dirname "$0")/../bench-lib.sh"
 bench_init turn
 
-user=bench
-password=bench-pw
-realm=bench.realm
+. "$(dirname "$0")/turn-bench-lib.sh"
 # Relay ports below the ephemeral range, so relays never collide with
 # client sockets, and below the integration tests' relay ranges
 # (20000-31999, tests/integration/turn), so a bench and the tests can run
@@ -135,17 +133,7 @@ hold_run() { # name pid port
 
 start_postern() { # relay-threads: posternd with only the turn plugin; sets postern_pid, p1
   p1=$(free_udp_port)
-  cat > "$work/conf.d/30-turn.conf" <<EOF
-[turn]
-listen = 127.0.0.1:$p1
-realm = $realm
-users-file = $work/turn-users
-relay-ip = 127.0.0.1
-relay-ports = $postern_min-$postern_max
-allowed-peers = 127.0.0.1/32
-legacy-channels = true
-relay-threads = $1
-EOF
+  turn_bench_dropin "$p1" "$postern_min" "$postern_max" "$1"
   "$POSTERND" --confdirs "$work/conf.d" --plugin-dir "$TURN_PLUGIN_DIR" --state-dir "$work/state" \
     --bus "$(head -1 "$work/bus")" 2>> "$work/posternd.log" &
   postern_pid=$!
@@ -170,8 +158,7 @@ mkdir -p "$work/conf.d" "$work/state"
 dbus-daemon --session --nofork --print-address=1 > "$work/bus" 2>/dev/null &
 pids="$pids $!"
 for _ in $(seq 100); do [ -s "$work/bus" ] && break; sleep 0.05; done
-key=$(printf '%s:%s:%s' "$user" "$realm" "$password" | md5sum | cut -d' ' -f1)
-(umask 077; printf '%s:0x%s\n' "$user" "$key" > "$work/turn-users")
+turn_bench_users
 
 # Like for like per packet: one relay thread each, every thread of both
 # servers on one core, the clients on the other.
