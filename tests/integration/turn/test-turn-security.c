@@ -843,6 +843,57 @@ test_create_permission_many (void)
   g_assert_cmpint (postern_test_daemon_stop (d), ==, 0);
 }
 
+static void
+add_ipv6_allocate (PosternStunBuilder *b, gpointer data)
+{
+  const guint8 ipv6[4] = { POSTERN_STUN_FAMILY_IPV6, 0, 0, 0 };
+
+  turn_test_add_udp_transport (b, NULL);
+  postern_stun_builder_add (b, POSTERN_STUN_ATTR_REQUESTED_ADDRESS_FAMILY, ipv6, sizeof ipv6);
+}
+
+/* An IPv6 relayed address (REQUESTED-ADDRESS-FAMILY) for a client that
+ * speaks IPv4 to the server: Send and Data indications and ChannelData
+ * both ways with an IPv6 peer; an IPv4 peer is refused with 443. */
+static void
+test_ipv6_relay (void)
+{
+  guint16 port, peer_port, v4_port;
+  g_autoptr(PosternTestDaemon) d = turn_test_start (&port, "relay-ip = 127.0.0.1;::1\n"
+                                                    "allowed-peers = 127.0.0.1/32;::1/128");
+  g_autoptr(TurnTestClient) c = NULL;
+  gint peer_fd = turn_test_peer_socket ("::1", &peer_port);
+  gint v4_fd = turn_test_peer_socket ("127.0.0.1", &v4_port);
+  PosternStunAddress relayed, peer, v4_peer;
+  Bind bind = { 0x4001 };
+
+  turn_test_add_user (d, "alice", "alice-pw");
+  c = client_for (port, "alice", "alice-pw");
+  g_assert_cmpuint (turn_test_client_request (c, POSTERN_STUN_METHOD_ALLOCATE, add_ipv6_allocate, NULL), ==, 0);
+  g_assert_cmpuint (count_attrs (c->reply, c->reply_len, POSTERN_STUN_ATTR_XOR_RELAYED_ADDRESS), ==, 1);
+  g_assert_true (postern_stun_message_get_xor_address (&c->msg, POSTERN_STUN_ATTR_XOR_RELAYED_ADDRESS, &relayed));
+  g_assert_cmpuint (relayed.family, ==, POSTERN_STUN_FAMILY_IPV6);
+
+  turn_test_peer_address (&v4_peer, "127.0.0.1", v4_port);
+  g_assert_cmpuint (turn_test_client_request (c, POSTERN_STUN_METHOD_CREATE_PERMISSION, add_peer, &v4_peer), ==, 443);
+
+  turn_test_peer_address (&peer, "::1", peer_port);
+  g_assert_cmpuint (turn_test_client_request (c, POSTERN_STUN_METHOD_CREATE_PERMISSION, add_peer, &peer), ==, 0);
+  turn_test_client_send_indication (c, "::1", peer_port, (const guint8 *) "send-6", 6);
+  peer_expect (peer_fd, "send-6");
+  turn_test_peer_send (peer_fd, &relayed, "data-6");
+  client_expect (c, peer_port, 0, "data-6");
+
+  bind.peer = peer;
+  g_assert_cmpuint (turn_test_client_request (c, POSTERN_STUN_METHOD_CHANNEL_BIND, add_channel_bind, &bind), ==, 0);
+  send_channel_data (c, 0x4001, "chan-6");
+  peer_expect (peer_fd, "chan-6");
+  turn_test_peer_send (peer_fd, &relayed, "chan-back-6");
+  client_expect (c, peer_port, 0x4001, "chan-back-6");
+  close (peer_fd);
+  close (v4_fd);
+}
+
 /* A listener bound to the wildcard addresses answers from the address each
  * datagram arrived on (its packet info), requests and relayed data alike:
  * the test clients' sockets are connected to the address they send to, so
@@ -927,6 +978,7 @@ main (int argc, char **argv)
   g_test_add_func ("/turn/security/random-signed-requests", test_random_signed_requests);
   g_test_add_func ("/turn/security/port-in-use", test_port_in_use);
   g_test_add_func ("/turn/security/port-in-use-reuseport", test_port_in_use_reuseport);
+  g_test_add_func ("/turn/security/ipv6-relay", test_ipv6_relay);
   g_test_add_func ("/turn/listener/wildcard-source", test_wildcard_source);
   return g_test_run ();
 }

@@ -87,17 +87,23 @@ turn_test_log_lines (const gchar *what, const gchar *text)
       g_test_message ("%s: %s", what, lines[i]);
 }
 
-/* A UDP socket on @ip (loopback) playing a peer; its port in @port */
+/* A UDP socket on @ip (IPv4 or IPv6 loopback) playing a peer; its port in @port */
 gint
 turn_test_peer_socket (const gchar *ip, guint16 *port)
 {
-  struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = inet_addr (ip) };
-  socklen_t len = sizeof sa;
-  gint fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  PosternStunAddress addr;
+  struct sockaddr_storage ss;
+  socklen_t len;
+  gint fd;
 
-  g_assert_cmpint (bind (fd, (struct sockaddr *) &sa, sizeof sa), ==, 0);
-  g_assert_cmpint (getsockname (fd, (struct sockaddr *) &sa, &len), ==, 0);
-  *port = ntohs (sa.sin_port);
+  turn_test_peer_address (&addr, ip, 0);
+  len = (socklen_t) postern_stun_address_to_sockaddr (&addr, &ss, sizeof ss);
+  fd = socket (ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  g_assert_cmpint (bind (fd, (struct sockaddr *) &ss, len), ==, 0);
+  len = sizeof ss;
+  g_assert_cmpint (getsockname (fd, (struct sockaddr *) &ss, &len), ==, 0);
+  g_assert_true (postern_stun_address_from_sockaddr (&addr, (struct sockaddr *) &ss, len));
+  *port = addr.port;
   return fd;
 }
 
