@@ -18,6 +18,22 @@ event_cb (GDBusConnection *connection, const gchar *sender, const gchar *path, c
   g_ptr_array_add (events->seen, g_variant_ref (parameters));
 }
 
+/* Returns once the bus has handled what @connection sent before: the bus
+ * takes a connection's messages in order, so a signal subscription's
+ * AddMatch (sent without waiting) is in place and no signal emitted from
+ * here on is missed. */
+void
+postern_test_bus_round_trip (GDBusConnection *connection)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = g_dbus_connection_call_sync (connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                                           "org.freedesktop.DBus", "GetId", NULL,
+                                                           G_VARIANT_TYPE ("(s)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                                                           &error);
+
+  g_assert_no_error (error);
+}
+
 /* Starts recording; signals are taken in as the default main context runs. */
 PosternTestEvents *
 postern_test_events_new (GDBusConnection *connection)
@@ -29,6 +45,7 @@ postern_test_events_new (GDBusConnection *connection)
   events->subscription = g_dbus_connection_signal_subscribe (connection, NULL, "org.postern.Postern1", "Event",
                                                              "/org/postern/Postern1", NULL,
                                                              G_DBUS_SIGNAL_FLAGS_NONE, event_cb, events, NULL);
+  postern_test_bus_round_trip (connection);
   return events;
 }
 

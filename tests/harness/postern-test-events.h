@@ -17,6 +17,8 @@ GVariant          *postern_test_events_wait  (PosternTestEvents *events,
                                               const gchar       *first,
                                               guint              index);
 
+void               postern_test_bus_round_trip (GDBusConnection *connection);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PosternTestEvents, postern_test_events_free)
 
 G_END_DECLS

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "postern-test-events.h"
 #include "turn-test-common.h"
 
 #define PAYLOAD "relayed through postern"
@@ -51,13 +52,15 @@ add_lifetime_zero (PosternStunBuilder *b, gpointer data)
   postern_stun_builder_add_u32 (b, POSTERN_STUN_ATTR_LIFETIME, 0);
 }
 
+/* An Allocate asking for IPv6 with the attribute in @data
+ * (REQUESTED-ADDRESS-FAMILY: instead of IPv4, ADDITIONAL-: besides it). */
 static void
-add_dual_allocate (PosternStunBuilder *b, gpointer data)
+add_ipv6_allocate (PosternStunBuilder *b, gpointer data)
 {
   const guint8 ipv6[4] = { POSTERN_STUN_FAMILY_IPV6, 0, 0, 0 };
 
   turn_test_add_udp_transport (b, NULL);
-  postern_stun_builder_add (b, POSTERN_STUN_ATTR_ADDITIONAL_ADDRESS_FAMILY, ipv6, sizeof ipv6);
+  postern_stun_builder_add (b, (guint16) GPOINTER_TO_UINT (data), ipv6, sizeof ipv6);
 }
 
 static guint
@@ -149,7 +152,8 @@ test_forbidden_peers (void)
 
   turn_test_add_user (d, "alice", "alice-pw");
   c = client_for (port, "alice", "alice-pw");
-  g_assert_cmpuint (turn_test_client_request (c, POSTERN_STUN_METHOD_ALLOCATE, add_dual_allocate, NULL), ==, 0);
+  g_assert_cmpuint (turn_test_client_request (c, POSTERN_STUN_METHOD_ALLOCATE, add_ipv6_allocate,
+                                              GUINT_TO_POINTER (POSTERN_STUN_ATTR_ADDITIONAL_ADDRESS_FAMILY)), ==, 0);
   /* two XOR-RELAYED-ADDRESS, IPv4 first (the codec indexes only the first) */
   g_assert_cmpuint (count_attrs (c->reply, c->reply_len, POSTERN_STUN_ATTR_XOR_RELAYED_ADDRESS), ==, 2);
   g_assert_true (postern_stun_message_get_xor_address (&c->msg, POSTERN_STUN_ATTR_XOR_RELAYED_ADDRESS, &relayed6));
@@ -269,6 +273,7 @@ test_auth (void)
   sub = g_dbus_connection_signal_subscribe (d->connection, NULL, "org.postern.Postern1", "Event",
                                             "/org/postern/Postern1", NULL, G_DBUS_SIGNAL_FLAGS_NONE,
                                             event_cb, seen, NULL);
+  postern_test_bus_round_trip (d->connection);
 
   /* no MESSAGE-INTEGRITY: 401 with REALM and NONCE */
   c = client_for (port, "alice", "wrong");
@@ -416,6 +421,32 @@ send_channel_data (TurnTestClient *c, guint16 channel, const gchar *text)
   turn_test_client_send_raw (c, buf, 4 + len);
 }
 
+/* @out from the client to the peer in a Send indication, @back from the
+ * peer to the client in a Data indication (a permission must exist). */
+static void
+indication_round_trip (TurnTestClient *c, const PosternStunAddress *relayed, gint peer_fd, const gchar *peer_ip,
+                       guint16 peer_port, const gchar *out, const gchar *back)
+{
+  turn_test_client_send_indication (c, peer_ip, peer_port, (const guint8 *) out, strlen (out));
+  peer_expect (peer_fd, out);
+  turn_test_peer_send (peer_fd, relayed, back);
+  client_expect (c, peer_port, 0, back);
+}
+
+/* @channel bound to @peer, then @out and @back through it as ChannelData. */
+static void
+channel_round_trip (TurnTestClient *c, const PosternStunAddress *relayed, gint peer_fd,
+                    const PosternStunAddress *peer, guint16 channel, const gchar *out, const gchar *back)
+{
+  Bind bind = { channel, *peer };
+
+  g_assert_cmpuint (turn_test_client_request (c, POSTERN_STUN_METHOD_CHANNEL_BIND, add_channel_bind, &bind), ==, 0);
+  send_channel_data (c, channel, out);
+  peer_expect (peer_fd, out);
+  turn_test_peer_send (peer_fd, relayed, back);
+  client_expect (c, peer->port, channel, back);
+}
+
 static void
 test_relay_and_reload (void)
 {
@@ -430,7 +461,6 @@ test_relay_and_reload (void)
   gint peer_fd = turn_test_peer_socket ("127.0.0.1", &peer_port);
   /* permissions are per IP: a stranger needs another address */
   gint stranger_fd = turn_test_peer_socket ("127.0.0.2", &stranger_port);
-  Bind bind = { 0x4FFE };
 
   turn_test_add_user (d, "alice", "alice-pw");
   c = client_for (port, "alice", "alice-pw");
@@ -440,19 +470,12 @@ test_relay_and_reload (void)
   /* no permission yet: dropped both ways */
   turn_test_client_send_indication (c, "127.0.0.1", peer_port, (const guint8 *) "early", 5);
   g_assert_cmpuint (turn_test_client_request (c, POSTERN_STUN_METHOD_CREATE_PERMISSION, add_peer, &peer), ==, 0);
-  turn_test_client_send_indication (c, "127.0.0.1", peer_port, (const guint8 *) "send-1", 6);
-  peer_expect (peer_fd, "send-1");
+  /* no permission for the stranger: its datagram is dropped before data-1 */
   turn_test_peer_send (stranger_fd, &relayed, "stranger");
-  turn_test_peer_send (peer_fd, &relayed, "data-1");
-  client_expect (c, peer_port, 0, "data-1");
+  indication_round_trip (c, &relayed, peer_fd, "127.0.0.1", peer_port, "send-1", "data-1");
 
   /* a channel */
-  bind.peer = peer;
-  g_assert_cmpuint (turn_test_client_request (c, POSTERN_STUN_METHOD_CHANNEL_BIND, add_channel_bind, &bind), ==, 0);
-  send_channel_data (c, 0x4FFE, "chan-1");
-  peer_expect (peer_fd, "chan-1");
-  turn_test_peer_send (peer_fd, &relayed, "chan-back-1");
-  client_expect (c, peer_port, 0x4FFE, "chan-back-1");
+  channel_round_trip (c, &relayed, peer_fd, &peer, 0x4FFE, "chan-1", "chan-back-1");
   /* ChannelData claiming more than the datagram holds is dropped */
   {
     const guint8 lying[] = { 0x4F, 0xFE, 0x00, 0x40, 'x', 'y', 'z', 'w' };
@@ -843,15 +866,6 @@ test_create_permission_many (void)
   g_assert_cmpint (postern_test_daemon_stop (d), ==, 0);
 }
 
-static void
-add_ipv6_allocate (PosternStunBuilder *b, gpointer data)
-{
-  const guint8 ipv6[4] = { POSTERN_STUN_FAMILY_IPV6, 0, 0, 0 };
-
-  turn_test_add_udp_transport (b, NULL);
-  postern_stun_builder_add (b, POSTERN_STUN_ATTR_REQUESTED_ADDRESS_FAMILY, ipv6, sizeof ipv6);
-}
-
 /* An IPv6 relayed address (REQUESTED-ADDRESS-FAMILY) for a client that
  * speaks IPv4 to the server: Send and Data indications and ChannelData
  * both ways with an IPv6 peer; an IPv4 peer is refused with 443. */
@@ -865,11 +879,11 @@ test_ipv6_relay (void)
   gint peer_fd = turn_test_peer_socket ("::1", &peer_port);
   gint v4_fd = turn_test_peer_socket ("127.0.0.1", &v4_port);
   PosternStunAddress relayed, peer, v4_peer;
-  Bind bind = { 0x4001 };
 
   turn_test_add_user (d, "alice", "alice-pw");
   c = client_for (port, "alice", "alice-pw");
-  g_assert_cmpuint (turn_test_client_request (c, POSTERN_STUN_METHOD_ALLOCATE, add_ipv6_allocate, NULL), ==, 0);
+  g_assert_cmpuint (turn_test_client_request (c, POSTERN_STUN_METHOD_ALLOCATE, add_ipv6_allocate,
+                                              GUINT_TO_POINTER (POSTERN_STUN_ATTR_REQUESTED_ADDRESS_FAMILY)), ==, 0);
   g_assert_cmpuint (count_attrs (c->reply, c->reply_len, POSTERN_STUN_ATTR_XOR_RELAYED_ADDRESS), ==, 1);
   g_assert_true (postern_stun_message_get_xor_address (&c->msg, POSTERN_STUN_ATTR_XOR_RELAYED_ADDRESS, &relayed));
   g_assert_cmpuint (relayed.family, ==, POSTERN_STUN_FAMILY_IPV6);
@@ -879,17 +893,8 @@ test_ipv6_relay (void)
 
   turn_test_peer_address (&peer, "::1", peer_port);
   g_assert_cmpuint (turn_test_client_request (c, POSTERN_STUN_METHOD_CREATE_PERMISSION, add_peer, &peer), ==, 0);
-  turn_test_client_send_indication (c, "::1", peer_port, (const guint8 *) "send-6", 6);
-  peer_expect (peer_fd, "send-6");
-  turn_test_peer_send (peer_fd, &relayed, "data-6");
-  client_expect (c, peer_port, 0, "data-6");
-
-  bind.peer = peer;
-  g_assert_cmpuint (turn_test_client_request (c, POSTERN_STUN_METHOD_CHANNEL_BIND, add_channel_bind, &bind), ==, 0);
-  send_channel_data (c, 0x4001, "chan-6");
-  peer_expect (peer_fd, "chan-6");
-  turn_test_peer_send (peer_fd, &relayed, "chan-back-6");
-  client_expect (c, peer_port, 0x4001, "chan-back-6");
+  indication_round_trip (c, &relayed, peer_fd, "::1", peer_port, "send-6", "data-6");
+  channel_round_trip (c, &relayed, peer_fd, &peer, 0x4001, "chan-6", "chan-back-6");
   close (peer_fd);
   close (v4_fd);
 }
@@ -955,10 +960,7 @@ test_wildcard_source (void)
   g_assert_cmpuint (turn_test_client_allocate (c, &relayed), ==, 0);
   turn_test_peer_address (&peer, "127.0.0.1", peer_port);
   g_assert_cmpuint (turn_test_client_request (c, POSTERN_STUN_METHOD_CREATE_PERMISSION, add_peer, &peer), ==, 0);
-  turn_test_client_send_indication (c, "127.0.0.1", peer_port, (const guint8 *) "to-peer", 7);
-  peer_expect (peer_fd, "to-peer");
-  turn_test_peer_send (peer_fd, &relayed, "to-client");
-  client_expect (c, peer_port, 0, "to-client");
+  indication_round_trip (c, &relayed, peer_fd, "127.0.0.1", peer_port, "to-peer", "to-client");
   close (peer_fd);
 }
 
