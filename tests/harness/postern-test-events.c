@@ -26,12 +26,13 @@ void
 postern_test_bus_round_trip (GDBusConnection *connection)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = g_dbus_connection_call_sync (connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                                           "org.freedesktop.DBus", "GetId", NULL,
-                                                           G_VARIANT_TYPE ("(s)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
-                                                           &error);
+  g_autoptr(GVariant) reply = NULL;
 
+  reply = g_dbus_connection_call_sync (connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "GetId", NULL, G_VARIANT_TYPE ("(s)"),
+                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
   g_assert_no_error (error);
+  g_assert_nonnull (reply);
 }
 
 /* Starts recording; signals are taken in as the default main context runs. */
