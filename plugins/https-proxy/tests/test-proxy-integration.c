@@ -717,10 +717,6 @@ test_forwarded_headers (Fixture *f, gconstpointer data)
   ticket_node_stop (node);
 }
 
-/* A node that sends the head of a known-length answer and closes before
- * its body: the client has seen nothing (the head is held until body bytes
- * follow), so a GET goes to the next node, while a POST, which the node may
- * have acted on, gets a 502 and is never sent again. */
 /* Requests pipelined in one write (openssl s_client sends its input as it
  * comes and prints what the proxy answers): each gets its own answer, in
  * order, bodies by length and chunked alike; the last asks to close. */
@@ -765,6 +761,10 @@ test_pipelined (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (out, "\"role\":\"GUEST\""));
 }
 
+/* A node that sends the head of a known-length answer and closes before
+ * its body: the client has seen nothing (the head is held until body bytes
+ * follow), so a GET goes to the next node, while a POST, which the node may
+ * have acted on, gets a 502 and is never sent again. */
 static void
 test_cut_answer_retry (Fixture *f, gconstpointer data)
 {
