@@ -55,17 +55,14 @@ count() {
   /usr/bin/python3 - "$1" <<'PY'
 import sys
 total = allocs = 0
-fn = cfn = None
-calls = None
+cfn = None
 for line in open(sys.argv[1]):
     if line.startswith('summary:') or line.startswith('totals:'):
         total = total or int(line.split()[1])
     elif line.startswith('cfn='):
         cfn = line[4:].strip()
-    elif line.startswith('calls='):
-        calls = int(line[6:].split()[0])
-        if cfn in ('malloc', 'calloc', 'realloc'):
-            allocs += calls
+    elif line.startswith('calls=') and cfn in ('malloc', 'calloc', 'realloc'):
+        allocs += int(line[6:].split()[0])
 print(total, allocs)
 PY
 }

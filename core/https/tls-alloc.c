@@ -7,7 +7,6 @@
 
 #include "asan-poison.h"
 
-
 /* Requests from SMALLEST to BLOCK bytes get a BLOCK: GnuTLS's record
  * buffers are 16 KiB of payload plus header, padding, tag and its own
  * bookkeeping, or 2 KiB more where it allows large records. */
